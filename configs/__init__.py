@@ -1,0 +1,1 @@
+"""livesim's Hydra config tree, shipped as package data (``livesim.configs``)."""

@@ -1,0 +1,1 @@
+"""livesim's named scenarios, shipped as package data (``livesim.scenarios``)."""

@@ -1,0 +1,183 @@
+"""Bad actors: what laundering rings, card fraudsters and bot farms try to do, and how they adapt.
+
+Minors and violating creators need no behaviour of their own (they are benign-looking gifters
+and creators with a role); the three typologies here act on their own schedule. Each tick they
+produce a :class:`~livesim.policy.GiftBatch` of intents that goes through the same gating as
+everyone's gifts. Each day, adaptive actors (``actors.adaptation``) respond to the policy in force:
+
+* **structuring** — keep each account's daily gifts just under its cap and under the velocity rule;
+* **spreading** — wake dormant reserve accounts when the structured budget leaves money unmoved;
+* **replacement** — abandon an actioned account and wake a reserve one after a delay;
+* **moving** — ring funders switch to a ring creator that is not actioned.
+
+Naive actors (adaptation 0) keep going at full budget with the same accounts and creators.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livesim.params import Params
+from livesim.policy import OK, Enforcement, GiftBatch
+from livesim.world import NOT_BORN, RESERVED, V_BOT, V_FRAUD, V_RING, World
+
+__all__ = ["Adversaries"]
+
+_SAFETY = 0.95  # structurers stay this far under a limit they have learned
+
+
+class Adversaries:
+    """The state and behaviour of ring funders, card fraudsters and bots.
+
+    Parameters
+    ----------
+    params
+        Validated parameters (``actors`` and ``economy`` are read).
+    world
+        The population (roles, groups, reserve accounts).
+    enforcement
+        The policy state; read to adapt, never written here except through gifting.
+    """
+
+    def __init__(self, params: Params, world: World, enforcement: Enforcement) -> None:
+        self.params = params
+        self.act = params.actors
+        self.world = world
+        self.enf = enforcement
+        v, c = world.viewers, world.creators
+        self.nv = v.n
+        self.actors = np.flatnonzero(v.role != 0)
+        role = v.role[self.actors]
+        self.is_ring = role == V_RING
+        self.is_fraud = role == V_FRAUD
+        self.is_bot = role == V_BOT
+        # Ring membership: creators of each ring, padded with -1.
+        n_rings = world.n_rings
+        per = self.act.ring.creators_per_ring
+        self.ring_creators = np.full((max(n_rings, 1), per), -1, np.int64)
+        for ring in range(n_rings):
+            members = np.flatnonzero((c.role == 1) & (c.group == ring))[:per]
+            self.ring_creators[ring, :members.size] = members
+        self.target = np.full(self.actors.size, -1, np.int64)
+        fixed = ~self.is_ring
+        self.target[fixed] = v.group[self.actors[fixed]]
+        self.budget = np.zeros(self.actors.size)
+        self.gift_hours = np.ones(self.actors.size)
+        self.replace_due: dict[int, list[np.ndarray]] = {}
+        self.bot_gifted = np.zeros(self.actors.size, bool)
+        self.activations = 0
+
+    # ----------------------------------------------------------------------------- daily
+    def start_day(self, day: int, rng: np.random.Generator) -> None:
+        """Choose today's targets and budgets (structured for adaptive actors); wake due reserves."""
+        v = self.world.viewers
+        for rows in self.replace_due.pop(day, []):
+            self._wake(rows, day)
+        a = self.actors
+        ring = self.act.ring
+        if self.is_ring.any():
+            rings = v.group[a[self.is_ring]]
+            members = self.ring_creators[rings]
+            k = (members >= 0).sum(axis=1)
+            if ring.pattern == "fan_in":
+                pick = np.zeros(rings.size, np.int64)
+            elif ring.pattern == "fan_out":
+                pick = (np.arange(rings.size) + day) % np.maximum(k, 1)
+            else:  # layered: a fresh random route each day
+                pick = rng.integers(0, np.maximum(k, 1))
+            chosen = members[np.arange(rings.size), pick]
+            adaptive = v.adaptive[a[self.is_ring]]
+            # Adaptive funders move to a ring creator that is not actioned.
+            ok = self.enf.status[members.clip(0) + self.nv] == OK
+            ok &= members >= 0
+            first_ok = np.where(ok.any(axis=1), members[np.arange(rings.size), ok.argmax(axis=1)], chosen)
+            self.target[self.is_ring] = np.where(adaptive & ~ok[np.arange(rings.size), pick], first_ok, chosen)
+
+        budget = np.where(self.is_ring, ring.daily_budget,
+                          np.where(self.is_fraud, self.act.card_fraud.daily_budget,
+                                   10 * self.params.economy.coin_price))
+        active = v.active[a]
+        adaptive = v.adaptive[a]
+        det = self.params.detection
+        limit = np.minimum(self.enf.sender_cap(a, day),
+                           det.velocity_multiple * self.enf.usual_value[a] + det.velocity_floor)
+        structured = np.where(adaptive & ~self.is_bot, np.minimum(budget, _SAFETY * limit), budget)
+        self.budget = np.where(active, structured, 0.0)
+        self.bot_gifted[:] = False
+        self._spread(day, budget - structured, active & adaptive & ~self.is_bot)
+
+    def _spread(self, day: int, unmoved: np.ndarray, eligible: np.ndarray) -> None:
+        """Adaptive rings and fraud cells wake reserve accounts for money they could not move."""
+        v = self.world.viewers
+        for role_mask in (self.is_ring, self.is_fraud):
+            sel = role_mask & eligible & (unmoved > 0)
+            if not sel.any():
+                continue
+            # One more account per group and day: spreading is gradual, as opening accounts is.
+            for g in np.unique(v.group[self.actors[sel]]):
+                self._wake_from_reserve(role_mask, int(g), 1, day)
+
+    def _wake_from_reserve(self, role_mask: np.ndarray, group: int, count: int, day: int) -> int:
+        v = self.world.viewers
+        rows = self.actors[role_mask]
+        spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN) & (v.group[rows] == group)]
+        if spare.size == 0:
+            spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN)]
+        woken = spare[:count]
+        if woken.size:
+            v.group[woken] = group
+            self._wake(woken, day)
+        return int(woken.size)
+
+    def _wake(self, rows: np.ndarray, day: int) -> None:
+        v = self.world.viewers
+        v.active[rows] = True
+        v.adaptive[rows] = True
+        v.born_day[rows] = day
+        self.enf.born_day[rows] = day
+        self.activations += int(rows.size)
+        idx = np.searchsorted(self.actors, rows)
+        fixed = ~self.is_ring[idx]
+        self.target[idx[fixed]] = v.group[rows[fixed]]
+
+    def end_day(self, day: int) -> None:
+        """Adaptive actors abandon actioned accounts and schedule replacements."""
+        v = self.world.viewers
+        a = self.actors
+        gone = v.active[a] & v.adaptive[a] & (self.enf.status[a] != OK)
+        if not gone.any():
+            return
+        v.active[a[gone]] = False
+        due = day + 1 + self.act.replacement_delay_days
+        for role_mask in (self.is_ring, self.is_fraud, self.is_bot):
+            lost = a[gone & role_mask]
+            rows = a[role_mask]
+            spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN)]
+            spare = spare[~np.isin(spare, np.concatenate(self.replace_due.get(due, [spare[:0]])))]
+            chosen = spare[:lost.size]
+            v.group[chosen] = v.group[lost[:chosen.size]]
+            v.born_day[chosen] = RESERVED  # promised to a replacement: spreading must not wake it
+            if chosen.size:
+                self.replace_due.setdefault(due, []).append(chosen)
+
+    # ------------------------------------------------------------------------------ tick
+    def intents(self, live: np.ndarray) -> GiftBatch:
+        """Gift intents this hour: funders and fraudsters gift while their creator is live."""
+        v = self.world.viewers
+        a = self.actors
+        tgt = self.target
+        on = v.active[a] & (tgt >= 0) & (self.budget > 0)
+        on &= live[tgt.clip(0)]
+        on &= ~self.is_bot | ~self.bot_gifted
+        self.bot_gifted |= on & self.is_bot
+        hours = self.params.population.live_hours
+        per_hour = np.where(self.is_bot, self.budget, self.budget / hours)
+        rows = np.flatnonzero(on)
+        return GiftBatch(a[rows], tgt[rows], per_hour[rows], self.is_fraud[rows])
+
+    def audience_boost(self) -> np.ndarray:
+        """Active, unactioned bots watching each creator (boosts its audience weight)."""
+        v = self.world.viewers
+        bots = self.actors[self.is_bot]
+        live = bots[v.active[bots] & (self.enf.status[bots] == OK)]
+        return np.bincount(v.group[live], minlength=self.world.creators.n)

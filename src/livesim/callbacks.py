@@ -1,0 +1,91 @@
+"""Hydra callbacks for sweeps: a progress line per finished job, and the report at the end.
+
+Under the joblib, Ray or submitit launchers ``on_job_end`` runs in the worker, so progress is
+read from the files in the sweep directory (shared by all workers), never from memory; the
+report is built once, in the parent, from the run files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from livesim.results import SUMMARY, atomic_write_text, is_complete
+
+__all__ = ["SweepProgress", "SweepReport", "count_sweep_jobs"]
+
+_STATE = ".livesim_sweep.json"
+
+
+def count_sweep_jobs(overrides: list[str]) -> int:
+    """Number of jobs a basic sweep over ``overrides`` launches (product of the sweep sizes)."""
+    total = 1
+    for override in OverridesParser.create().parse_overrides(overrides):
+        if override.is_sweep_override():
+            total *= sum(1 for _ in override.sweep_string_iterator())
+    return total
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class SweepProgress(Callback):
+    """Print ``[done/total] elapsed, time left`` after every job of a multirun."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Record the sweep's size and start time in the sweep directory."""
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            total = count_sweep_jobs(list(config.hydra.overrides.task))
+        except Exception:  # an exotic sweeper syntax: progress without a total
+            total = 0
+        done = sum(1 for p in sweep_dir.glob(f"*/{SUMMARY}") if is_complete(p.parent))
+        state = {"total": total, "started": time.time(), "done_at_start": done}
+        atomic_write_text(sweep_dir / _STATE, json.dumps(state))
+        if done:
+            print(f"livesim: resuming sweep in {sweep_dir}: {done} run(s) already complete are skipped",
+                  file=sys.stderr, flush=True)
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        """Count finished runs in the sweep directory and estimate the time left."""
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            state = json.loads((sweep_dir / _STATE).read_text())
+        except (OSError, ValueError):
+            return
+        done = sum(1 for p in sweep_dir.glob(f"*/{SUMMARY}") if is_complete(p.parent))
+        total = state["total"] or 0
+        new = done - state["done_at_start"]
+        elapsed = time.time() - state["started"]
+        line = f"[{done}/{total or '?'}] runs complete, {_duration(elapsed)} elapsed"
+        if total and new > 0 and done < total:
+            line += f", ~{_duration(elapsed / new * (total - done))} left"
+        print(line, file=sys.stderr, flush=True)
+
+
+class SweepReport(Callback):
+    """Build the sweep report (``livesim-report``) once all jobs have ended."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Aggregate the run files of the sweep directory into the report."""
+        sweep_dir = Path(config.hydra.sweep.dir)
+        if not any(sweep_dir.glob(f"*/{SUMMARY}")):
+            return
+        try:
+            from livesim.report import build_report
+
+            html = build_report(sweep_dir)
+        except Exception as err:  # every run is saved already; a report failure must not hide that
+            print(f"livesim: the sweep finished but its report failed ({err}); "
+                  f"retry with `livesim-report {sweep_dir}`", file=sys.stderr)
+            return
+        print(f"livesim: report written to {html}", file=sys.stderr)

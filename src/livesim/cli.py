@@ -1,0 +1,100 @@
+"""The ``livesim`` command: a Hydra app that runs one scenario (or a sweep with ``-m``).
+
+Hydra lives here and in ``livesim.callbacks`` only; the library below takes plain
+:class:`~livesim.params.Params`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from livesim.params import ConfigError, Params, params_from_dict
+from livesim.results import atomic_write_text
+from livesim.runner import git_commit, run_to_dir
+
+__all__ = ["CONFIG_DIR", "main"]
+
+# The config tree ships inside the package (``livesim.configs``, mapped from the top-level
+# ``configs/`` folder), so the same absolute path works from a checkout, an editable install
+# and a wheel.
+CONFIG_DIR = str(files("livesim.configs"))
+
+ConfigStore.instance().store(name="livesim_schema", node=Params)
+
+HEADLINE = (
+    ("revenue.gross", "Gross gift value"),
+    ("revenue.platform_net", "Platform net revenue"),
+    ("revenue.creator_earnings", "Creator earnings"),
+    ("revenue.legit_blocked", "Legitimate revenue blocked"),
+    ("harm.total", "Harm (total)"),
+    ("harm.laundered", "  laundered"),
+    ("harm.fraud_loss", "  card-fraud loss"),
+    ("harm.minor_spend", "  minors' spend"),
+    ("harm.violating_gifts", "  gifts on violating streams"),
+    ("enforcement.actions", "Accounts actioned"),
+    ("enforcement.false_positives", "  of which benign (FP)"),
+    ("enforcement.precision", "Precision"),
+    ("enforcement.recall", "Recall"),
+    ("review.backlog_max", "Largest review backlog"),
+    ("ledger.imbalance", "Ledger imbalance"),
+    ("perf.sim_seconds", "Simulation seconds"),
+    ("perf.agent_steps_per_second", "Agent-steps per second"),
+)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
+
+
+def headline_table(metrics: dict[str, float | None]) -> str:
+    """The short table of headline metrics printed after a run."""
+    width = max(len(label) for _, label in HEADLINE)
+    return "\n".join(f"  {label:<{width}}  {_fmt(metrics.get(key))}" for key, label in HEADLINE)
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def _app(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    overrides = list(hc.overrides.task)
+    try:
+        params = params_from_dict(OmegaConf.to_container(cfg, resolve=True))
+    except ConfigError as err:
+        # Leave a reason, never a summary: the run is visibly failed, not half-done.
+        atomic_write_text(out_dir / "error.txt", f"{err}\n")
+        print(f"livesim: {err}", file=sys.stderr)
+        sys.exit(2)
+    command = "livesim " + " ".join(shlex.quote(o) for o in overrides)
+    summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
+                         git_commit=git_commit())
+    if hc.mode == RunMode.MULTIRUN:
+        m = summary["metrics"]
+        print(f"  run {hc.job.num}: {' '.join(overrides)} → net {_fmt(m['revenue.platform_net'])}, "
+              f"harm {_fmt(m['harm.total'])}, FP {_fmt(m['enforcement.false_positives'])}", flush=True)
+        return
+    print(f"livesim: scenario '{params.scenario}', policy '{params.policy.name}', engine "
+          f"{params.engine}, {params.population.viewers:,} viewers × {params.days} days, seed {params.seed}")
+    print(headline_table(summary["metrics"]))
+    print(f"Results: {out_dir}")
+
+
+def main() -> None:
+    """Console entry point of ``livesim`` (Hydra parses ``sys.argv``)."""
+    _app()
+
+
+if __name__ == "__main__":
+    main()

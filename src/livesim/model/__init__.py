@@ -1,0 +1,1 @@
+"""The Mesa agent-based model: the same rules as ``livesim.core``, applied agent by agent."""

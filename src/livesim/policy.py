@@ -1,0 +1,247 @@
+"""The policy engine: gift gating (caps, age gate, eligibility), scoring, review, strikes, appeals.
+
+Accounts share one index space: viewers are ``0 … n_viewers-1`` and creators follow them, so one
+code path scores, actions, reviews and reverses both kinds. :class:`Enforcement` holds the
+policy's state; its methods take arrays of account ids of any length, so the vectorized core
+calls them once per tick or day for all accounts and the Mesa model calls them for one agent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livesim.detection import calibrated_risk, separation
+from livesim.params import Params
+from livesim.world import (
+    C_ACCOMPLICE, C_BENIGN, C_BOOSTED, C_RING, C_VIOLATING, V_BENIGN, V_BOT, V_FRAUD, V_RING, World,
+)
+
+__all__ = ["OK", "RESTRICTED", "SUSPENDED", "Enforcement", "GiftBatch"]
+
+OK, RESTRICTED, SUSPENDED = 0, 1, 2
+_NO_DAY = np.iinfo(np.int32).min
+
+
+class GiftBatch:
+    """Gift intents of one tick: who wants to send how much to whom (one row per sender).
+
+    Attributes
+    ----------
+    viewer, creator
+        Sender viewer ids and recipient creator ids (int64 arrays of equal length).
+    intent
+        Value the sender wants to gift (currency).
+    stolen
+        True where the coins would be bought with a stolen card.
+    """
+
+    __slots__ = ("viewer", "creator", "intent", "stolen")
+
+    def __init__(self, viewer: np.ndarray, creator: np.ndarray, intent: np.ndarray,
+                 stolen: np.ndarray | None = None) -> None:
+        self.viewer = viewer
+        self.creator = creator
+        self.intent = intent
+        self.stolen = np.zeros(viewer.size, bool) if stolen is None else stolen
+
+    @staticmethod
+    def concat(batches: list[GiftBatch]) -> GiftBatch:
+        """Join batches into one."""
+        return GiftBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in GiftBatch.__slots__))
+
+
+class Enforcement:
+    """The state of enforcement for every account, and the rules that change it.
+
+    Parameters
+    ----------
+    params
+        Validated parameters (``policy`` and ``detection`` are read).
+    world
+        The population; roles decide which accounts are targets (bad actors or minors).
+    """
+
+    def __init__(self, params: Params, world: World) -> None:
+        self.params = params
+        self.pol = params.policy
+        self.det = params.detection
+        v, c = world.viewers, world.creators
+        self.n_viewers = v.n
+        n = v.n + c.n
+        self.n = n
+        self.status = np.zeros(n, np.int8)
+        self.ever_actioned = np.zeros(n, bool)
+        self.strikes = np.zeros(n, np.int16)
+        self.last_strike_day = np.full(n, _NO_DAY, np.int32)
+        self.in_review = np.zeros(n, bool)
+        self.priority = np.zeros(n, np.float32)
+        self.appeal_day = np.full(n, _NO_DAY, np.int32)
+        self.appealed = np.zeros(n, bool)
+        self.churned = np.zeros(n, bool)
+        self.reversals = 0
+        self.reviews_done = 0
+        self.backlog_max = 0
+
+        self.is_creator = np.zeros(n, bool)
+        self.is_creator[v.n:] = True
+        role_v, role_c = v.role, c.role
+        self.target = np.concatenate([(role_v != V_BENIGN) | v.is_minor, role_c != C_BENIGN])
+        self.born_day = np.concatenate([v.born_day, c.born_day])
+        self.persistent = np.concatenate([v.detect_z, c.detect_z])
+        self.appeal_u = np.concatenate([v.appeal_u, c.appeal_u])
+        self.churn_u = np.concatenate([v.churn_u, np.ones(c.n, np.float32)])
+        self.benign_gifter = np.zeros(n, bool)
+        self.benign_gifter[v.gifter_ids[~v.is_minor[v.gifter_ids]]] = True
+
+        # True score means: benign 0; each typology its own separation; adaptive actors hide part.
+        det, evasion = self.det, params.actors.evasion
+        mean = np.zeros(n, np.float32)
+        for role, auc in ((V_RING, det.auc_ring), (V_FRAUD, det.auc_card_fraud), (V_BOT, det.auc_bot)):
+            rows = np.flatnonzero(role_v == role)
+            mean[rows] = separation(auc) * np.where(v.adaptive[rows], 1.0 - evasion, 1.0)
+        mean[np.flatnonzero(v.is_minor)] = separation(det.auc_minor)
+        for role, auc in ((C_RING, det.auc_ring), (C_ACCOMPLICE, det.auc_card_fraud),
+                          (C_BOOSTED, det.auc_bot), (C_VIOLATING, det.auc_violating)):
+            mean[v.n + np.flatnonzero(role_c == role)] = separation(auc)
+        self.score_mean = mean
+
+        # Daily activity per account (sent for viewers, received for creators) and its history.
+        self.today_value = np.zeros(n, np.float32)
+        self.usual_value = np.zeros(n, np.float32)
+        self.tried_today = np.zeros(n, bool)
+        self.ever_tried = np.zeros(n, bool)  # the detector's scope: accounts that ever transacted
+
+        self.is_minor = v.is_minor
+        self.gate_u = v.gate_u
+        self.creator_eligible = (
+            (c.followers >= self.pol.creator_min_followers)
+        )
+        self.creator_born = c.born_day
+
+    # ------------------------------------------------------------------ gift gating (per tick)
+    def sender_cap(self, viewers: np.ndarray, day: int) -> np.ndarray:
+        """Most each viewer may still gift today (currency; inf when no cap applies)."""
+        pol = self.pol
+        age = day - self.born_day[viewers]
+        cap = np.full(viewers.size, np.inf if pol.daily_gift_cap is None else pol.daily_gift_cap)
+        if pol.new_account_daily_cap is not None:
+            cap = np.where(age < pol.new_account_days, np.minimum(cap, pol.new_account_daily_cap), cap)
+        return np.maximum(cap - self.today_value[viewers], 0.0)
+
+    def allowed(self, batch: GiftBatch, day: int) -> np.ndarray:
+        """Value of each intent the policy lets through (currency); records who tried."""
+        pol = self.pol
+        v, c = batch.viewer, batch.creator
+        cid = c + self.n_viewers
+        self.tried_today[v] = True
+        self.tried_today[cid] = True
+        sender_ok = (self.status[v] == OK) & ~self.churned[v]
+        sender_ok &= (day - self.born_day[v]) >= pol.min_account_age_days
+        sender_ok &= ~(self.is_minor[v] & (self.gate_u[v] < pol.age_gate_strength))
+        creator_ok = (self.status[cid] == OK) & self.creator_eligible[c]
+        creator_ok &= (day - self.creator_born[c]) >= pol.creator_min_age_days
+        amount = np.where(sender_ok & creator_ok, np.minimum(batch.intent, self.sender_cap(v, day)), 0.0)
+        return amount
+
+    def record_sent(self, viewers: np.ndarray, creators: np.ndarray, amount: np.ndarray) -> None:
+        """Add settled gifts to today's activity of senders and recipients."""
+        np.add.at(self.today_value, viewers, amount)
+        np.add.at(self.today_value, creators + self.n_viewers, amount)
+
+    # ------------------------------------------------------------------ daily enforcement
+    def frozen_creators(self) -> np.ndarray:
+        """Boolean mask over creators whose payouts are frozen today."""
+        s = self.status[self.n_viewers:] != OK
+        if self.pol.hold_on_review:
+            s = s | self.in_review[self.n_viewers:]
+        return s
+
+    def score_day(self, day: int, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score today's active accounts; return their ids and calibrated risks.
+
+        ``noise`` is the day's standard-normal draw for *every* account (so draws do not depend on
+        who was active, which keeps runs under different policies paired).
+        """
+        det = self.det
+        ids = np.flatnonzero(self.tried_today & (self.status != SUSPENDED))
+        score = (self.score_mean[ids] + np.sqrt(det.persistence) * self.persistent[ids]
+                 + np.sqrt(1.0 - det.persistence) * noise[ids])
+        llr = np.zeros(ids.size)
+        young = (day - self.born_day[ids]) < self.pol.new_account_days
+        llr += np.where(young, det.rule_new_account_llr, 0.0)
+        fast = self.today_value[ids] > det.velocity_multiple * self.usual_value[ids] + det.velocity_floor
+        llr += np.where(fast, det.rule_velocity_llr, 0.0)
+        return ids, calibrated_risk(score, det.auc, det.assumed_prevalence, llr)
+
+    def act(self, day: int, ids: np.ndarray, risk: np.ndarray) -> None:
+        """Apply thresholds: automated action at ``risk_threshold``, review queue above ``review_threshold``."""
+        pol = self.pol
+        auto = np.zeros(ids.size, bool) if pol.risk_threshold is None else risk >= pol.risk_threshold
+        self._strike(day, ids[auto], automated=True)
+        if pol.review_threshold is not None:
+            queue = (~auto) & (risk >= pol.review_threshold)
+            q = ids[queue]
+            q = q[(self.status[q] == OK) & ~self.in_review[q]]
+            self.in_review[q] = True
+            self.priority[q] = risk[np.searchsorted(ids, q)]  # ids is sorted (from flatnonzero)
+
+    def review(self, day: int, rng: np.random.Generator) -> None:
+        """Human review decides the riskiest queued accounts, up to the daily capacity."""
+        pol = self.pol
+        queue = np.flatnonzero(self.in_review)
+        k = min(pol.review_capacity, queue.size)
+        if k > 0:
+            # Highest risk first; ties by account id so the order is deterministic.
+            order = np.lexsort((queue, -self.priority[queue]))[:k]
+            picked = queue[order]
+            u = rng.random(picked.size)
+            correct = u < pol.reviewer_accuracy
+            violation = np.where(self.target[picked], correct, ~correct)
+            self.in_review[picked] = False
+            self.reviews_done += int(k)
+            self._strike(day, picked[violation], automated=False)
+        self.backlog_max = max(self.backlog_max, int(self.in_review.sum()))
+
+    def _strike(self, day: int, ids: np.ndarray, automated: bool) -> None:
+        pol = self.pol
+        if ids.size == 0:
+            return
+        expired = (day - self.last_strike_day[ids]) > pol.strike_expiry_days
+        self.strikes[ids] = np.where(expired, 0, self.strikes[ids]) + 1
+        self.last_strike_day[ids] = day
+        level = np.where(self.strikes[ids] >= pol.strikes_to_suspend, SUSPENDED,
+                         np.where(self.strikes[ids] >= pol.strikes_to_restrict, RESTRICTED, OK))
+        if automated:
+            level = np.maximum(level, SUSPENDED if pol.action == "suspend" else RESTRICTED)
+        newly = ids[(level > OK) & (self.status[ids] == OK)]
+        self.status[ids] = np.maximum(self.status[ids], level).astype(np.int8)
+        self.in_review[ids] = False
+        self.ever_actioned[newly] = True
+        churn = newly[self.benign_gifter[newly] & (self.churn_u[newly] < pol.fp_churn)]
+        self.churned[churn] = True
+        appeal = newly[~self.appealed[newly] & (self.appeal_u[newly] < pol.appeal_rate)]
+        self.appealed[appeal] = True
+        self.appeal_day[appeal] = day + pol.appeal_delay_days
+
+    def appeals(self, day: int, rng: np.random.Generator) -> np.ndarray:
+        """Decide appeals due today; return the accounts whose action was reversed."""
+        due = np.flatnonzero(self.appeal_day == day)
+        if due.size == 0:
+            return due
+        correct = rng.random(due.size) < self.pol.reviewer_accuracy
+        reverse = np.where(self.target[due], ~correct, correct)
+        back = due[reverse & (self.status[due] != OK)]
+        self.status[back] = OK
+        self.strikes[back] = 0
+        self.appeal_day[due] = _NO_DAY
+        self.reversals += int(back.size)
+        return back
+
+    def end_day(self) -> None:
+        """Roll today's activity into each account's usual level and clear the day's counters."""
+        active = self.tried_today
+        self.ever_tried |= active
+        self.usual_value[active] = 0.8 * self.usual_value[active] + 0.2 * self.today_value[active]
+        self.today_value[:] = 0.0
+        self.tried_today[:] = False
+

@@ -1,0 +1,574 @@
+"""Find the runs of a sweep and tabulate them: one row per run, missing runs listed, never dropped.
+
+A *policy point* is the set of overrides a run was given other than ``seed``; its label is those
+overrides in Hydra's own syntax (``policy.risk_threshold=0.85 policy.payout_hold_days=14``), so
+that a label can be pasted back into ``--baseline`` or onto a ``livesim`` command line. Only keys
+whose value differs between runs (the *levers*) appear in labels; overrides shared by every run
+are reported separately as fixed settings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+__all__ = [
+    "SEED",
+    "Provenance",
+    "ReportError",
+    "Sweep",
+    "Value",
+    "daily_means",
+    "format_value",
+    "load_sweep",
+    "normalize_value",
+    "parse_override",
+    "parse_point_spec",
+]
+
+SEED = "seed"
+SIG_DIGITS = 6
+"""Float lever values are rounded to this many significant digits (Hydra's ``range`` gives
+``0.7000000000000001``)."""
+
+LEDGER_TOLERANCE = 1e-6
+"""Largest ``ledger.imbalance`` (currency units, relative to the run's gross revenue, at least 1)
+accepted as float round-off."""
+
+Value = int | float | str | bool | None
+"""A normalized override value."""
+
+
+class ReportError(Exception):
+    """A problem with the user's input (directory, options, sweep contents).
+
+    Its message is one paragraph meant for the user; the CLI prints it without a traceback.
+    """
+
+
+def normalize_value(text: str) -> Value:
+    """Turn an override's value string into a comparable Python value.
+
+    Parameters
+    ----------
+    text : str
+        The right-hand side of ``key=value`` as Hydra writes it.
+
+    Returns
+    -------
+    int, float, bool, str or None
+        ``null`` becomes None, ``true``/``false`` booleans, integers int, other numbers float
+        rounded to six significant digits (so ``0.7000000000000001`` equals ``0.7``); quoted
+        strings lose their quotes; anything else stays a string.
+    """
+    s = text.strip()
+    if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
+        return s[1:-1]
+    low = s.lower()
+    if low == "null":
+        return None
+    if low in ("true", "false"):
+        return low == "true"
+    if re.fullmatch(r"[+-]?\d+", s):
+        return int(s)
+    try:
+        number = float(s)
+    except ValueError:
+        return s
+    return float(f"{number:.{SIG_DIGITS}g}") if math.isfinite(number) else number
+
+
+def format_value(value: Value) -> str:
+    """Write a normalized value back in override syntax (``None`` → ``null``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def parse_override(text: str) -> tuple[str, Value] | None:
+    """Split one Hydra override string into its key and normalized value.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"policy.risk_threshold=0.85"``, ``"+seed=3"`` or ``"scenario=laundering_ring"``.
+
+    Returns
+    -------
+    tuple of (str, value) or None
+        None for deletions (``~key``), strings without ``=`` and Hydra's own settings
+        (``hydra.*``, ``hydra/...``), which are not policy levers.
+    """
+    s = text.strip()
+    key, sep, value = s.partition("=")
+    key = key.lstrip("+").strip()
+    if not sep or s.startswith("~") or key == "hydra" or key.startswith(("hydra.", "hydra/")):
+        return None
+    return key, normalize_value(value)
+
+
+def parse_point_spec(spec: str) -> dict[str, Value]:
+    """Parse a point given by the user, e.g. ``"policy.risk_threshold=0.8 policy.action=suspend"``.
+
+    Overrides may be separated by spaces or commas.
+
+    Raises
+    ------
+    ReportError
+        If a part is not of the form ``key=value``.
+    """
+    parts = [p for p in re.split(r"[,\s]+(?=[^=,\s]+=)", spec.strip()) if p]
+    result: dict[str, Value] = {}
+    for part in parts:
+        parsed = parse_override(part)
+        if parsed is None:
+            raise ReportError(
+                f"Cannot read {part!r} in {spec!r} as an override: write the point as key=value "
+                "pairs, e.g. --baseline \"policy.risk_threshold=0.8\"."
+            )
+        result[parsed[0]] = parsed[1]
+    if not result:
+        raise ReportError(f"The point {spec!r} is empty: give key=value pairs.")
+    return result
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What the runs say about how they were made (unique values over complete runs).
+
+    Attributes
+    ----------
+    commands : tuple of str
+        The sweep command: from ``summary.json`` ``command``, else rebuilt from ``multirun.yaml``.
+    versions, git_commits : tuple of str
+        livesim versions and git commits recorded by the runs (None when a run had no commit).
+    scenarios, engines : tuple of str
+        Config ``scenario`` and ``engine`` values.
+    days : tuple of int
+        Config ``days`` values (run length in days).
+    config : dict or None
+        The resolved config of one complete run, ``config_run``.
+    config_run : str or None
+        That run's directory, relative to the sweep directory.
+    """
+
+    commands: tuple[str, ...]
+    versions: tuple[str, ...]
+    git_commits: tuple[str | None, ...]
+    scenarios: tuple[str, ...]
+    engines: tuple[str, ...]
+    days: tuple[int, ...]
+    config: dict[str, Any] | None
+    config_run: str | None
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep directory read into tables.
+
+    Attributes
+    ----------
+    root : Path
+        The sweep directory.
+    runs : pandas.DataFrame
+        One row per complete run: ``run_dir`` (relative to ``root``), ``point`` (label), one
+        column per override key other than seed (levers first, then fixed ones), ``seed``, then
+        every metric (float; ``null`` → NaN).
+    missing : pandas.DataFrame
+        One row per incomplete, failed or never-started run: ``run_dir`` (empty if the run never
+        started), ``point``, ``seed``, ``reason``.
+    levers : tuple of str
+        Override keys whose value differs between runs (seed excluded), in command order.
+    fixed : dict
+        Overrides every run shares (other than seed).
+    points : tuple of str
+        Labels of the points with at least one complete run, in sorted order.
+    point_values : dict
+        Point label → its lever values (for every point seen, complete or not).
+    metrics : tuple of str
+        Metric keys, in the order the runs report them.
+    seeds : tuple of int
+        Seeds of the complete runs.
+    provenance : Provenance
+        Commands, versions and a resolved config.
+    notes : tuple of str
+        Anything odd found while reading (duplicates, mixed versions, ledger imbalance, runs that
+        do not match ``multirun.yaml``), one sentence each, for the report.
+    """
+
+    root: Path
+    runs: pd.DataFrame
+    missing: pd.DataFrame
+    levers: tuple[str, ...]
+    fixed: dict[str, Value]
+    points: tuple[str, ...]
+    point_values: dict[str, dict[str, Value]]
+    metrics: tuple[str, ...]
+    seeds: tuple[int, ...]
+    provenance: Provenance
+    notes: tuple[str, ...]
+
+    def short_label(self, point: str) -> str:
+        """The lever value alone when a single lever is swept, else the full label."""
+        if len(self.levers) == 1 and self.levers[0] in self.point_values.get(point, {}):
+            return format_value(self.point_values[point][self.levers[0]])
+        return point
+
+
+@dataclass
+class _Run:
+    """What one run directory (or one expected but absent run) tells us."""
+
+    run_dir: str
+    overrides: dict[str, Value]
+    seed: int | None
+    summary: dict[str, Any] | None
+    reason: str | None  # None when the run is complete
+
+
+def _natural_key(text: str) -> list[str | int]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def _value_key(value: Any) -> tuple[int, Any]:
+    """Sort numbers numerically, then strings, then null/absent."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return (1, str(value))
+    if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
+        return (0, value)
+    return (2, "")
+
+
+def _overrides_dict(strings: Iterable[Any]) -> dict[str, Value]:
+    result: dict[str, Value] = {}
+    for s in strings:
+        parsed = parse_override(str(s))
+        if parsed is not None:
+            result[parsed[0]] = parsed[1]
+    return result
+
+
+def _first_line(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError as exc:
+        return f"error.txt unreadable ({exc.strerror})"
+    return lines[0].strip() if lines else "error.txt is empty"
+
+
+def _read_run(root: Path, run_dir: Path) -> _Run:
+    rel = run_dir.relative_to(root).as_posix() or "."
+    overrides_file = run_dir / ".hydra" / "overrides.yaml"
+    hydra_overrides: dict[str, Value] = {}
+    if overrides_file.is_file():
+        try:
+            listed = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) or []
+            hydra_overrides = _overrides_dict(listed if isinstance(listed, list) else [])
+        except (OSError, yaml.YAMLError):
+            pass  # summary.json's own copy of the overrides may still identify the run
+
+    summary_file = run_dir / "summary.json"
+    if not summary_file.is_file():
+        error = run_dir / "error.txt"
+        reason = (f"failed: {_first_line(error)}" if error.is_file()
+                  else "incomplete: no summary.json (run failed, was killed or is still running)")
+        seed = hydra_overrides.get(SEED)
+        return _Run(rel, hydra_overrides, seed if isinstance(seed, int) else None, None, reason)
+
+    try:
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        if not isinstance(summary, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        seed = hydra_overrides.get(SEED)
+        return _Run(rel, hydra_overrides, seed if isinstance(seed, int) else None, None,
+                    f"unreadable summary.json ({exc})")
+
+    listed = summary.get("overrides")
+    overrides = _overrides_dict(listed) if isinstance(listed, list) else hydra_overrides
+    seed = summary.get("seed", overrides.get(SEED, (summary.get("config") or {}).get(SEED)))
+    seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+    status = summary.get("status", "complete")
+    if status != "complete":
+        return _Run(rel, overrides, seed, None, f"status {status!r} in summary.json")
+    if seed is None:
+        return _Run(rel, overrides, None, None, "summary.json records no integer seed")
+    if not isinstance(summary.get("metrics"), dict):
+        return _Run(rel, overrides, seed, None, "summary.json has no metrics object")
+    return _Run(rel, overrides, seed, summary, None)
+
+
+def _discover(root: Path) -> list[Path]:
+    found = {p.parent for p in root.rglob("summary.json")}
+    found |= {p.parent.parent for p in root.rglob("overrides.yaml") if p.parent.name == ".hydra"}
+    return sorted(found, key=lambda p: _natural_key(p.relative_to(root).as_posix()))
+
+
+def _expected_runs(multirun: Mapping[str, Any]) -> tuple[list[dict[str, Value]] | None, str]:
+    """Expand the sweep recorded in ``multirun.yaml`` into one override dict per job.
+
+    Returns None (and a note) when the sweep cannot be enumerated (e.g. ``interval()`` sweeps
+    of an optimizing sweeper).
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    hydra_cfg = multirun.get("hydra") or {}
+    task = list(((hydra_cfg.get("overrides") or {}).get("task")) or [])
+    params = (hydra_cfg.get("sweeper") or {}).get("params") or {}
+    strings = [f"{k}={v}" for k, v in params.items()] + [str(t) for t in task]
+    choices: dict[str, list[Value]] = {}
+    try:
+        for override in OverridesParser.create().parse_overrides(strings):
+            key = override.key_or_group
+            if override.is_delete() or key == "hydra" or key.startswith(("hydra.", "hydra/")):
+                continue
+            if override.is_sweep_override():
+                choices[key] = [normalize_value(s) for s in override.sweep_string_iterator()]
+            else:
+                choices[key] = [normalize_value(override.get_value_element_as_str())]
+    except Exception as exc:  # noqa: BLE001 - Hydra raises its own exception types for these
+        return None, (f"The sweep in multirun.yaml could not be enumerated ({exc}), so runs that "
+                      "never started cannot be detected.")
+    keys = list(choices)
+    return [dict(zip(keys, combo, strict=True)) for combo in product(*choices.values())], ""
+
+
+def _command_from_multirun(multirun: Mapping[str, Any]) -> str | None:
+    overrides = (multirun.get("hydra") or {}).get("overrides") or {}
+    hydra_part = [o for o in overrides.get("hydra") or [] if o != "hydra.mode=MULTIRUN"]
+    task = overrides.get("task") or []
+    if not hydra_part and not task:
+        return None
+    return " ".join(["livesim", "-m", *(shlex.quote(str(o)) for o in [*task, *hydra_part])])
+
+
+def _unique(values: Iterable[Any]) -> tuple[Any, ...]:
+    seen: dict[Any, None] = {}
+    for v in values:
+        seen.setdefault(v, None)
+    return tuple(seen)
+
+
+def _metric_value(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    return float(value)
+
+
+def load_sweep(sweep_dir: str | Path) -> Sweep:
+    """Read every run below a sweep directory.
+
+    Parameters
+    ----------
+    sweep_dir : str or Path
+        A Hydra multirun directory (or any directory with run directories below it). A run
+        directory is any directory holding ``summary.json`` or ``.hydra/overrides.yaml``.
+
+    Returns
+    -------
+    Sweep
+        Complete runs, missing runs and what the runs record about their provenance.
+
+    Raises
+    ------
+    ReportError
+        If the directory does not exist or holds no run directory at all.
+    """
+    root = Path(sweep_dir)
+    if not root.is_dir():
+        raise ReportError(
+            f"The sweep directory {str(root)!r} does not exist or is not a directory. Give the "
+            "directory a `livesim -m ...` sweep wrote, e.g. results/multirun/<date>/<time>."
+        )
+    runs = [_read_run(root, d) for d in _discover(root)]
+    if not runs:
+        raise ReportError(
+            f"No runs found in {str(root)!r}: no directory below it holds summary.json or "
+            ".hydra/overrides.yaml. Is this the sweep directory (the one with multirun.yaml and "
+            "one folder per run)?"
+        )
+
+    notes: list[str] = []
+    multirun_file = root / "multirun.yaml"
+    multirun: dict[str, Any] = {}
+    if multirun_file.is_file():
+        try:
+            multirun = yaml.safe_load(multirun_file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            notes.append(f"multirun.yaml could not be read ({exc}); it was ignored.")
+    if multirun:
+        expected, note = _expected_runs(multirun)
+        if note:
+            notes.append(note)
+        if expected is not None:
+            seen = {frozenset(r.overrides.items()) for r in runs}
+            wanted = {frozenset(e.items()) for e in expected}
+            for combo in expected:
+                if frozenset(combo.items()) not in seen:
+                    seed = combo.get(SEED)
+                    runs.append(_Run("", combo, seed if isinstance(seed, int) else None, None,
+                                     "never started: in multirun.yaml's sweep, no run directory"))
+            strays = [r.run_dir for r in runs if r.run_dir and frozenset(r.overrides.items())
+                      not in wanted]
+            if strays:
+                notes.append(
+                    f"{len(strays)} run director{'y does' if len(strays) == 1 else 'ies do'} not "
+                    f"match the sweep recorded in multirun.yaml (first: {strays[0]}); they are "
+                    "included as found."
+                )
+
+    keys = _unique(k for r in runs for k in r.overrides if k != SEED)
+    distinct = {k: _unique(r.overrides.get(k, "<absent>") for r in runs) for k in keys}
+    levers = tuple(k for k in keys if len(distinct[k]) > 1)
+    fixed = {k: distinct[k][0] for k in keys if k not in levers}
+
+    def label(r: _Run) -> str:
+        parts = [f"{k}={format_value(r.overrides[k])}" for k in levers if k in r.overrides]
+        if parts:
+            return " ".join(parts)
+        return "(no overrides recorded)" if levers else "all runs"
+
+    point_values: dict[str, dict[str, Value]] = {}
+    for r in runs:
+        point_values.setdefault(label(r), {k: r.overrides[k] for k in levers if k in r.overrides})
+
+    def point_key(point: str) -> tuple[tuple[int, Any], ...]:
+        values = point_values[point]
+        return tuple(_value_key(values.get(k, math.nan)) for k in levers)
+
+    complete = [r for r in runs if r.reason is None]
+    metric_names = _unique(k for r in complete for k in (r.summary or {})["metrics"])
+    rows = []
+    for r in complete:
+        metrics = r.summary["metrics"] if r.summary else {}
+        row: dict[str, Any] = {"run_dir": r.run_dir, "point": label(r)}
+        row.update({k: r.overrides.get(k) for k in keys})
+        row[SEED] = r.seed
+        row.update({m: _metric_value(metrics.get(m)) for m in metric_names})
+        rows.append(row)
+    columns = ["run_dir", "point", *levers, *fixed, SEED, *metric_names]
+    table = pd.DataFrame(rows, columns=columns)
+    points = tuple(sorted(_unique(table["point"]), key=point_key))
+    if len(table):
+        order = {p: i for i, p in enumerate(points)}
+        table = (table.assign(_order=table["point"].map(order))
+                 .sort_values(["_order", SEED], kind="stable").drop(columns="_order")
+                 .reset_index(drop=True))
+
+    missing = pd.DataFrame(
+        [{"run_dir": r.run_dir, "point": label(r), SEED: r.seed, "reason": r.reason}
+         for r in runs if r.reason is not None],
+        columns=["run_dir", "point", SEED, "reason"],
+    )
+    if len(missing):
+        missing[SEED] = missing[SEED].astype("Int64")
+
+    notes.extend(_check_runs(table, complete))
+    summaries = [r.summary or {} for r in complete]
+    commands = _unique(s["command"] for s in summaries if s.get("command"))
+    if not commands and multirun:
+        rebuilt = _command_from_multirun(multirun)
+        commands = (rebuilt,) if rebuilt else ()
+    example = next((r for r in complete if isinstance((r.summary or {}).get("config"), dict)),
+                   None)
+    configs = [s.get("config") or {} for s in summaries]
+    provenance = Provenance(
+        commands=commands,
+        versions=_unique(str(s["version"]) for s in summaries if s.get("version") is not None),
+        git_commits=_unique(s.get("git_commit") for s in summaries),
+        scenarios=_unique(str(c["scenario"]) for c in configs if c.get("scenario") is not None),
+        engines=_unique(str(c["engine"]) for c in configs if c.get("engine") is not None),
+        days=_unique(c["days"] for c in configs if isinstance(c.get("days"), int)),
+        config=example.summary["config"] if example and example.summary else None,
+        config_run=example.run_dir if example else None,
+    )
+    if len(provenance.versions) > 1:
+        notes.append("Runs were made by different livesim versions "
+                     f"({', '.join(provenance.versions)}); differences may not be the policy's.")
+    if len(provenance.git_commits) > 1:
+        notes.append("Runs were made from different git commits "
+                     f"({', '.join(str(c) for c in provenance.git_commits)}).")
+
+    return Sweep(
+        root=root,
+        runs=table,
+        missing=missing,
+        levers=levers,
+        fixed=fixed,
+        points=points,
+        point_values=point_values,
+        metrics=metric_names,
+        seeds=tuple(sorted(_unique(int(s) for s in table[SEED]))),
+        provenance=provenance,
+        notes=tuple(notes),
+    )
+
+
+def _check_runs(table: pd.DataFrame, complete: list[_Run]) -> list[str]:
+    """Sanity checks on complete runs: duplicated seeds and money conservation."""
+    notes = []
+    dup = table[table.duplicated(["point", SEED], keep=False)]
+    if len(dup):
+        first = dup.iloc[0]
+        notes.append(
+            f"{len(dup)} runs share a (point, seed) with another run (first: {first['point']}, "
+            f"seed {first[SEED]}); statistics average them into one observation per seed."
+        )
+    if "ledger.imbalance" in table:
+        scale = table["revenue.gross"].abs().clip(lower=1.0) if "revenue.gross" in table else 1.0
+        bad = table[table["ledger.imbalance"].abs() > LEDGER_TOLERANCE * scale]
+        if len(bad):
+            notes.append(
+                f"ledger.imbalance is not zero in {len(bad)} of {len(complete)} runs (largest "
+                f"{bad['ledger.imbalance'].abs().max():.3g} currency units, first run "
+                f"{bad.iloc[0]['run_dir']}): money was not conserved there, which points to an "
+                "engine bug; treat those results with suspicion."
+            )
+    return notes
+
+
+def daily_means(sweep: Sweep, point: str) -> tuple[pd.DataFrame, int]:
+    """Mean over seeds of the daily time series of one point.
+
+    Parameters
+    ----------
+    sweep : Sweep
+        The sweep.
+    point : str
+        A point label from ``sweep.points``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Indexed by ``day``; one column per numeric ``timeseries.csv`` column (units as the
+        engine writes them: currency units per day, accounts, ...). Empty if no run of the
+        point has a readable ``timeseries.csv``.
+    n_runs : int
+        How many runs' time series went into the mean.
+    """
+    frames = []
+    for run_dir in sweep.runs.loc[sweep.runs["point"] == point, "run_dir"]:
+        path = sweep.root / run_dir / "timeseries.csv"
+        try:
+            frame = pd.read_csv(path)
+        except (OSError, ValueError, pd.errors.ParserError):
+            continue
+        if "day" in frame:
+            frames.append(frame.apply(pd.to_numeric, errors="coerce"))
+    if not frames:
+        return pd.DataFrame(), 0
+    return pd.concat(frames).groupby("day").mean(), len(frames)

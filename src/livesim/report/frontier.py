@@ -1,0 +1,273 @@
+"""Pareto frontier among policy points, and the constrained recommendation.
+
+Outcomes carry a direction (EMA Workbench's *maximise* / *minimise*): revenue up is better except
+legitimate revenue blocked; harms, false positives and reviewer load down are better; precision and
+recall up are better. The frontier compares point means; the recommendation uses the confidence
+intervals from :mod:`livesim.report.stats`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from livesim.report.stats import LEVEL, difference_ci, format_estimate, format_number
+
+__all__ = [
+    "DEFAULT_OBJECTIVES",
+    "NET",
+    "Recommendation",
+    "direction",
+    "pareto_front",
+    "recommend",
+]
+
+NET = "revenue.platform_net"
+HARM = "harm.total"
+FP_RATE = "enforcement.fp_rate"
+DEFAULT_OBJECTIVES: tuple[str, ...] = (NET, HARM, "enforcement.false_positives")
+"""Outcomes the Pareto frontier is taken over (each with its :func:`direction`)."""
+
+_LOWER_IS_BETTER = {
+    "revenue.legit_blocked", "enforcement.false_positives", "enforcement.fp_rate",
+    "enforcement.legit_creators_actioned", "enforcement.legit_gifters_actioned",
+    "review.backlog_max",
+}
+_HIGHER_IS_BETTER = {"enforcement.precision", "enforcement.recall", "enforcement.true_positives"}
+
+
+def direction(metric: str) -> int:
+    """Which way is better for an outcome: +1 higher, -1 lower, 0 neither (or unknown)."""
+    if metric in _LOWER_IS_BETTER or metric.startswith("harm."):
+        return -1
+    if metric in _HIGHER_IS_BETTER or metric.startswith("revenue."):
+        return 1
+    return 0
+
+
+def pareto_front(summary: pd.DataFrame,
+                 objectives: Sequence[str] = DEFAULT_OBJECTIVES) -> pd.Series:
+    """Which points no other point beats on every objective (by mean over seeds).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`livesim.report.stats.summarize` output (needs ``<objective>.mean`` columns).
+    objectives : sequence of str
+        Metric names; each must have a known :func:`direction`.
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed like ``summary``. A point is on the frontier when no other point is at least as
+        good on every objective and strictly better on one. Points missing an objective's mean
+        are not on it.
+
+    Raises
+    ------
+    ValueError
+        If an objective has no known direction.
+    """
+    signs = []
+    for metric in objectives:
+        if direction(metric) == 0:
+            raise ValueError(f"{metric} has no known better direction; it cannot be an objective.")
+        signs.append(direction(metric))
+    # Orient every objective so that larger is better.
+    values = summary[[f"{m}.mean" for m in objectives]].to_numpy(dtype=float) * np.array(signs)
+    valid = ~np.isnan(values).any(axis=1)
+    on_front = np.zeros(len(summary), dtype=bool)
+    candidates = values[valid]
+    for i in np.flatnonzero(valid):
+        v = values[i]
+        dominated = ((candidates >= v).all(axis=1) & (candidates > v).any(axis=1)).any()
+        on_front[i] = not dominated
+    return pd.Series(on_front, index=summary.index, name="on_frontier")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The report's answer.
+
+    Attributes
+    ----------
+    point : str or None
+        The recommended point's label; None when no point qualifies.
+    headline : str
+        One line for the console and the report's first sentence.
+    details : tuple of str
+        Sentences explaining the choice and its uncertainty.
+    limits : dict
+        Metric → limit the user gave (the 95 % upper bound must stay below it).
+    qualifying : tuple of str
+        Points that met every limit (all points with a net revenue when no limit was given).
+    """
+
+    point: str | None
+    headline: str
+    details: tuple[str, ...]
+    limits: dict[str, float]
+    qualifying: tuple[str, ...]
+
+
+def _mean(row: pd.Series, metric: str) -> str:
+    return format_estimate(row[f"{metric}.mean"], row[f"{metric}.ci_low"],
+                           row[f"{metric}.ci_high"])
+
+
+def _delta_sentence(summary: pd.DataFrame, point: str, baseline: str) -> str:
+    if point == baseline:
+        return "It is the baseline point itself, so it changes nothing relative to the baseline."
+    parts = []
+    for m in (NET, HARM, "enforcement.false_positives", FP_RATE):
+        if f"{m}.delta" in summary:
+            r = summary.loc[point]
+            delta = format_estimate(r[f"{m}.delta"], r[f"{m}.delta_ci_low"],
+                                    r[f"{m}.delta_ci_high"])
+            parts.append(f"{m} {delta}")
+    return (f"Against the baseline ({baseline}), the change per run, paired by seed with its "
+            f"95 % CI, is: {'; '.join(parts)}.")
+
+
+def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role: str) -> str:
+    paired, _ = difference_ci(per_seed.xs(best, level="point")[NET],
+                              per_seed.xs(runner_up, level="point")[NET])
+    est = format_estimate(paired.value, paired.ci_low, paired.ci_high)
+    if not (math.isfinite(paired.ci_low) and math.isfinite(paired.ci_high)):
+        verdict = "with a single common seed the sweep cannot tell them apart."
+    elif paired.ci_low > 0:
+        verdict = "the interval excludes zero, so this sweep resolves the ranking."
+    else:
+        verdict = ("the interval includes zero, so this sweep cannot separate the two on net "
+                   "revenue; more seeds, or the other outcomes, should decide.")
+    return (f"It earns {est} currency units more platform net than the {role}, {runner_up} "
+            f"(paired by seed, 95 % CI); {verdict}")
+
+
+def _limit_text(metric: str, limit: float) -> str:
+    return f"{metric} < {format_number(limit)}"
+
+
+def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series,
+              baseline: str, limits: Mapping[str, float] | None = None) -> Recommendation:
+    """Recommend the point with the highest mean platform net revenue that meets the limits.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`livesim.report.stats.summarize` output.
+    per_seed : pandas.DataFrame
+        :func:`livesim.report.stats.per_seed` output (to compare the winner with the runner-up).
+    frontier : pandas.Series of bool
+        :func:`pareto_front` output.
+    baseline : str
+        The baseline point's label.
+    limits : mapping, optional
+        Metric → limit (e.g. ``{"harm.total": 5000, "enforcement.fp_rate": 0.01}``). A point
+        meets a limit "with 95 % confidence" when the upper end of the metric's two-sided 95 %
+        interval over seeds (a one-sided 97.5 % bound) is below it; a point with a single seed
+        has no interval and cannot meet a limit.
+
+    Returns
+    -------
+    Recommendation
+        With no limits: the frontier point with the highest mean net revenue.
+    """
+    limits = dict(limits or {})
+    if f"{NET}.mean" not in summary or summary[f"{NET}.mean"].isna().all():
+        return Recommendation(None, f"No recommendation: the runs report no {NET}.",
+                              (), limits, ())
+    net = summary[f"{NET}.mean"]
+    level = f"{LEVEL:.0%}"
+
+    if not limits:
+        pool = net[frontier & net.notna()]
+        pool = pool if len(pool) else net.dropna()
+        ranked = pool.sort_values(ascending=False, kind="stable")
+        best = str(ranked.index[0])
+        r = summary.loc[best]
+        details = [
+            "No limits were given (--max-harm, --max-fp-rate), so this is the point on the "
+            f"Pareto frontier ({', '.join(DEFAULT_OBJECTIVES)}) with the highest mean platform "
+            "net revenue. It maximises revenue and accepts whatever harm and false positives "
+            "come with it; give limits to trade revenue against them.",
+            f"Its mean platform net is {_mean(r, NET)} currency units ({level} CI over "
+            f"{int(r[f'{NET}.n'])} seeds).",
+            _delta_sentence(summary, best, baseline),
+        ]
+        if len(ranked) > 1:
+            details.append(_runner_up_sentence(per_seed, best, str(ranked.index[1]),
+                                               "next-best frontier point"))
+        return Recommendation(
+            best, f"Recommended (no limits given): {best} — highest mean platform net on the "
+            f"frontier, {_mean(r, NET)} currency units.",
+            tuple(details), limits, tuple(str(p) for p in pool.index))
+
+    passes: dict[str, pd.Series] = {}
+    for metric, limit in limits.items():
+        upper = summary[f"{metric}.ci_high"]
+        passes[metric] = upper.notna() & (upper < limit)
+    ok = net.notna() & np.logical_and.reduce(list(passes.values()))
+    limit_list = " and ".join(_limit_text(m, v) for m, v in limits.items())
+    rule = (f"the upper end of the {level} CI over seeds (a one-sided 97.5 % bound) is below "
+            "the limit")
+    no_ci = [str(p) for p in summary.index
+             if any(pd.isna(summary.at[p, f"{m}.ci_high"]) for m in limits)]
+
+    if not ok.any():
+        failing = [m for m, p in passes.items() if not p.any()]
+        if failing:
+            binds = failing
+            why = [
+                f"No point keeps {m} below {format_number(limits[m])} with {level} confidence; "
+                f"the lowest upper bound is {format_number(summary[f'{m}.ci_high'].min())} "
+                f"at {summary[f'{m}.ci_high'].idxmin()}."
+                for m in failing if summary[f"{m}.ci_high"].notna().any()
+            ]
+        else:
+            binds = list(limits)
+            why = ["Each limit alone is met by some point, but no point meets all of them: " +
+                   "; ".join(f"{_limit_text(m, limits[m])} holds at "
+                             f"{', '.join(str(q) for q in p[p].index)}"
+                             for m, p in passes.items()) + "."]
+        if no_ci:
+            why.append(f"{len(no_ci)} point(s) have a single seed and so no interval: "
+                       f"{', '.join(no_ci)}; run more seeds to test them.")
+        why.append("Loosen the binding limit, or sweep levers that reduce it.")
+        return Recommendation(
+            None, f"No point meets {limit_list} with {level} confidence; "
+            f"{' and '.join(binds)} {'binds' if len(binds) == 1 else 'bind together'}.",
+            (f"A point qualifies when, for each limit, {rule}.", *why), limits, ())
+
+    qualifying = net[ok].sort_values(ascending=False, kind="stable")
+    best = str(qualifying.index[0])
+    r = summary.loc[best]
+    bounds = "; ".join(f"{m} upper bound {format_number(r[f'{m}.ci_high'])} "
+                       f"(limit {format_number(v)})" for m, v in limits.items())
+    details = [
+        f"{len(qualifying)} of {len(summary)} points meet {limit_list} with {level} confidence "
+        f"({rule}). Of these, {best} has the highest mean platform net: "
+        f"{_mean(r, NET)} currency units ({level} CI over {int(r[f'{NET}.n'])} seeds). "
+        f"Its {bounds}.",
+        _delta_sentence(summary, best, baseline),
+    ]
+    if len(qualifying) > 1:
+        details.append(_runner_up_sentence(per_seed, best, str(qualifying.index[1]),
+                                           "next-best qualifying point"))
+    excluded = [f"{m}: {', '.join(str(q) for q in p[~p].index)}"
+                for m, p in passes.items() if (~p).any()]
+    if excluded:
+        details.append("Excluded by each limit — " + "; ".join(excluded) + ".")
+    if not frontier.get(best, False):
+        details.append(f"{best} is not on the Pareto frontier: another point is at least as good "
+                       "on every objective, but it does not meet the limits with the required "
+                       "confidence.")
+    return Recommendation(
+        best, f"Recommended: {best} — highest mean platform net "
+        f"({_mean(r, NET)} currency units) among points meeting {limit_list} with {level} "
+        "confidence.",
+        tuple(details), limits, tuple(str(p) for p in qualifying.index))

@@ -1,0 +1,284 @@
+"""Charts for the report, as PNG bytes: outcomes against the lever, trade-offs, daily series.
+
+Figures are drawn with matplotlib's object-oriented API on the Agg canvas (no ``pyplot``), so
+building a report never changes the caller's matplotlib backend or leaks open figures.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from livesim.report.aggregate import Sweep, format_value
+from livesim.report.frontier import DEFAULT_OBJECTIVES, NET, direction
+
+__all__ = [
+    "DAILY_COLUMNS",
+    "Plot",
+    "daily_plot",
+    "metric_unit",
+    "numeric_lever",
+    "outcome_plots",
+    "tradeoff_plots",
+]
+
+DAILY_COLUMNS: tuple[str, ...] = (
+    "revenue.gross", "revenue.platform_net", "harm.total", "enforcement.actions", "review.backlog",
+)
+"""``timeseries.csv`` columns drawn in the daily plot, when present."""
+
+_MAX_LEGEND = 12
+_MAX_ANNOTATED = 30
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One chart: ``name`` is its file stem, ``png`` the image bytes."""
+
+    name: str
+    title: str
+    caption: str
+    png: bytes
+
+
+def metric_unit(metric: str) -> str:
+    """The unit a metric (or a daily column of the same name) is measured in."""
+    if metric.endswith(("precision", "recall", "fp_rate")):
+        return "fraction"
+    if metric.startswith(("revenue.", "harm.", "ledger.")):
+        return "currency units"
+    if metric.startswith("enforcement."):
+        return "accounts"
+    if metric.startswith("review."):
+        return "accounts in queue"
+    if metric == "perf.sim_seconds":
+        return "seconds"
+    if metric == "perf.agent_steps_per_second":
+        return "agent steps per second"
+    return "as reported"
+
+
+def _axis_label(metric: str) -> str:
+    better = {1: ", higher is better", -1: ", lower is better"}.get(direction(metric), "")
+    return f"{metric} ({metric_unit(metric)}{better})"
+
+
+def _lever_label(lever: str) -> str:
+    if lever.endswith("_days"):
+        return f"{lever} (days)"
+    if "threshold" in lever:
+        return f"{lever} (calibrated risk)"
+    if lever.endswith("_cap"):
+        return f"{lever} (currency units)"
+    return lever
+
+
+def numeric_lever(sweep: Sweep) -> str | None:
+    """The numeric lever with the most distinct values (the x axis), or None if there is none."""
+    best, best_count = None, 1
+    for lever in sweep.levers:
+        values = [sweep.point_values[p].get(lever) for p in sweep.points]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        count = len(set(values))
+        if numeric and count > best_count:
+            best, best_count = lever, count
+    return best
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _mark(ax, xs: Mapping[str, float], ys: Mapping[str, float], baseline: str,
+          recommended: str | None) -> None:
+    """Mark the baseline (square) and the recommended point (star)."""
+    if baseline in xs:
+        ax.plot([xs[baseline]], [ys[baseline]], "s", ms=11, mfc="none", mec="black", mew=1.5,
+                label=f"baseline ({baseline})", zorder=5)
+    if recommended is not None and recommended in xs:
+        ax.plot([xs[recommended]], [ys[recommended]], "*", ms=16, color="goldenrod",
+                mec="black", label=f"recommended ({recommended})", zorder=6)
+
+
+def _n_text(summary: pd.DataFrame, metric: str) -> str:
+    n = summary[f"{metric}.n"]
+    return f"n = {int(n.min())}" if n.min() == n.max() else f"n = {int(n.min())}–{int(n.max())}"
+
+
+def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], baseline: str,
+                  recommended: str | None) -> list[Plot]:
+    """One chart per metric: mean and 95 % CI against the swept numeric lever.
+
+    Other levers give one line each. Without a numeric lever, the chart is a bar per point.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`livesim.report.stats.summarize` output.
+    sweep : Sweep
+        The sweep (levers and point values).
+    metrics : sequence of str
+        Metrics to draw (each needs ``.mean``/``.ci_low``/``.ci_high``/``.n`` columns).
+    baseline, recommended : str
+        Point labels to mark (``recommended`` may be None).
+
+    Returns
+    -------
+    list of Plot
+    """
+    x_lever = numeric_lever(sweep)
+    plots = []
+    for metric in metrics:
+        fig = Figure(figsize=(7.0, 4.2))
+        ax = fig.add_subplot()
+        mean, low, high = (summary[f"{metric}.{s}"] for s in ("mean", "ci_low", "ci_high"))
+        if x_lever is None:
+            positions = np.arange(len(summary))
+            error = np.vstack([mean - low, high - mean])
+            ax.bar(positions, mean, yerr=np.nan_to_num(error), capsize=4, color="C0", alpha=0.8)
+            ax.set_xticks(positions, [sweep.short_label(p) for p in summary.index],
+                          rotation=30, ha="right", fontsize=8)
+            ax.set_xlabel("policy point")
+            xs = dict(zip(summary.index, positions.astype(float), strict=True))
+            how = "Bars: mean over seeds; whiskers: 95 % t confidence interval over seeds"
+        else:
+            others = [lever for lever in sweep.levers if lever != x_lever]
+            groups = (summary.groupby(others, dropna=False, sort=False) if others
+                      else [((), summary)])
+            for n_lines, (key, group) in enumerate(groups, start=1):
+                group = group.sort_values(x_lever, key=lambda s: s.astype(float))
+                x = group[x_lever].astype(float)
+                key = key if isinstance(key, tuple) else (key,)
+                name = " ".join(f"{k}={format_value(v)}" for k, v in zip(others, key,
+                                                                          strict=True))
+                line, = ax.plot(x, group[f"{metric}.mean"], marker="o", ms=4, label=name or None)
+                ax.fill_between(x, group[f"{metric}.ci_low"], group[f"{metric}.ci_high"],
+                                color=line.get_color(), alpha=0.2, lw=0)
+            ax.set_xlabel(_lever_label(x_lever))
+            xs = summary[x_lever].astype(float).to_dict()
+            how = "Line: mean over seeds; band: 95 % t confidence interval over seeds"
+            if others:
+                how += (f"; one line per value of {', '.join(others)}" +
+                        (f" ({n_lines} lines, legend omitted)" if n_lines > _MAX_LEGEND else ""))
+        _mark(ax, xs, mean.to_dict(), baseline, recommended)
+        ax.set_ylabel(_axis_label(metric))
+        title = f"{metric} by {x_lever or 'policy point'}"
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        handles, _ = ax.get_legend_handles_labels()
+        if len(handles) <= _MAX_LEGEND + 2:
+            ax.legend(fontsize=7, loc="best")
+        plots.append(Plot(f"outcome_{metric}", title,
+                          f"{how} ({_n_text(summary, metric)} seeds per point).", _png(fig)))
+    return plots
+
+
+def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series, baseline: str,
+                   recommended: str | None) -> list[Plot]:
+    """Scatter charts of platform net revenue against harm and against false positives.
+
+    Each point shows its mean with 95 % CI whiskers; the Pareto frontier is drawn in red.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`livesim.report.stats.summarize` output.
+    sweep : Sweep
+        The sweep (for short point labels).
+    frontier : pandas.Series of bool
+        :func:`livesim.report.frontier.pareto_front` output.
+    baseline, recommended : str
+        Point labels to mark (``recommended`` may be None).
+
+    Returns
+    -------
+    list of Plot
+        One per available x metric (``harm.total``, ``enforcement.false_positives``).
+    """
+    plots = []
+    if f"{NET}.mean" not in summary:
+        return plots
+    y = summary[f"{NET}.mean"]
+    y_err = np.nan_to_num(np.vstack([y - summary[f"{NET}.ci_low"], summary[f"{NET}.ci_high"] - y]))
+    for x_metric in ("harm.total", "enforcement.false_positives"):
+        if f"{x_metric}.mean" not in summary:
+            continue
+        x = summary[f"{x_metric}.mean"]
+        x_err = np.nan_to_num(np.vstack([x - summary[f"{x_metric}.ci_low"],
+                                         summary[f"{x_metric}.ci_high"] - x]))
+        fig = Figure(figsize=(7.0, 4.8))
+        ax = fig.add_subplot()
+        ax.errorbar(x, y, xerr=x_err, yerr=y_err, fmt="o", color="0.45", ms=5, elinewidth=0.8,
+                    alpha=0.8, label="policy point (mean, 95 % CI)")
+        front = summary.index[frontier.reindex(summary.index, fill_value=False).to_numpy()]
+        order = x[front].sort_values().index
+        ax.plot(x[order], y[order], "o-", color="C3", ms=6, lw=1.2,
+                label="Pareto frontier (" + ", ".join(DEFAULT_OBJECTIVES) + ")")
+        if len(summary) <= _MAX_ANNOTATED:
+            for point in summary.index:
+                if math.isfinite(x[point]) and math.isfinite(y[point]):
+                    ax.annotate(sweep.short_label(point), (x[point], y[point]), fontsize=7,
+                                xytext=(4, 4), textcoords="offset points")
+        _mark(ax, x.to_dict(), y.to_dict(), baseline, recommended)
+        ax.set_xlabel(_axis_label(x_metric))
+        ax.set_ylabel(_axis_label(NET))
+        title = f"Trade-off: platform net revenue vs {x_metric}"
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+        caption = ("Each dot is a policy point: mean over seeds, whiskers 95 % t confidence "
+                   "intervals. Red: the Pareto frontier over all three objectives, so a frontier "
+                   "point can look dominated in this two-dimensional view when it wins on the "
+                   "third.")
+        plots.append(Plot(f"tradeoff_{x_metric}", title, caption, _png(fig)))
+    return plots
+
+
+def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
+    """Daily outcomes of a few points (mean over seeds), one panel per column.
+
+    Parameters
+    ----------
+    series : mapping
+        Legend label → (:func:`livesim.report.aggregate.daily_means` frame, runs averaged).
+
+    Returns
+    -------
+    Plot or None
+        None when no point has a readable time series.
+    """
+    frames = {label: frame for label, (frame, _) in series.items() if len(frame)}
+    if not frames:
+        return None
+    present = [c for c in DAILY_COLUMNS if any(c in f for f in frames.values())]
+    if not present:
+        present = list(dict.fromkeys(c for f in frames.values() for c in f.columns))[:4]
+    ncols = min(2, len(present))
+    nrows = math.ceil(len(present) / ncols)
+    fig = Figure(figsize=(6.0 * ncols, 3.2 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, column in zip(axes.flat, present, strict=False):
+        for i, (label, frame) in enumerate(frames.items()):
+            if column in frame:
+                ax.plot(frame.index, frame[column], ls="-" if i == 0 else "--", label=label)
+        ax.set_title(column, fontsize=10)
+        ax.set_xlabel("day (days since start)")
+        ax.set_ylabel(metric_unit(column))
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(present):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7)
+    title = "Daily outcomes, mean over seeds"
+    fig.suptitle(title)
+    counts = ", ".join(f"{label}: {n} runs" for label, (_, n) in series.items())
+    caption = (f"Each line is the day-by-day mean over seeds of the runs' timeseries.csv "
+               f"columns, as the engine writes them ({counts}).")
+    return Plot("daily", title, caption, _png(fig))

@@ -1,0 +1,52 @@
+"""Config in, results out: pick the engine, run it, write the contract files.
+
+This is the one place that knows both the engines and the files; the CLI and tests call it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import livesim
+from livesim.core import RunResult, run_core
+from livesim.params import Params
+from livesim.results import is_complete, read_summary, write_run
+
+__all__ = ["git_commit", "run_to_dir", "simulate"]
+
+
+def simulate(params: Params) -> RunResult:
+    """Run one simulation with the engine ``params.engine`` names."""
+    if params.engine == "mesa":
+        from livesim.model import run_mesa  # mesa is imported only on this path
+
+        return run_mesa(params)
+    return run_core(params)
+
+
+def git_commit() -> str | None:
+    """The commit of the livesim source tree, when it is a git checkout (else None)."""
+    here = Path(livesim.__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, **extra: Any) -> dict[str, Any]:
+    """Simulate and write ``summary.json``/``timeseries.csv`` into ``out_dir``; return the summary.
+
+    With ``resume`` a directory that already holds a complete run is left as it is (a rerun of
+    an interrupted sweep only runs what is missing).
+    """
+    out_dir = Path(out_dir)
+    if resume and is_complete(out_dir):
+        return read_summary(out_dir)
+    result = simulate(params)
+    write_run(out_dir, result.metrics, result.daily, params.to_dict(), seed=params.seed,
+              version=livesim.__version__, engine=params.engine, **extra)
+    return read_summary(out_dir)
