@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import livesim
-from livesim.core import RunResult, run_core
+from livesim.core import run_core
+from livesim.platform import RunResult
 from livesim.params import Params
 from livesim.results import is_complete, read_summary, write_run
 

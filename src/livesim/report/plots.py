@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from livesim.report.aggregate import Sweep, format_value
-from livesim.report.frontier import DEFAULT_OBJECTIVES, NET, direction
+from livesim.report.frontier import NET, direction
 
 __all__ = [
     "DAILY_COLUMNS",
@@ -181,7 +181,8 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
     return plots
 
 
-def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series, baseline: str,
+def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
+                   objectives: Sequence[str], baseline: str,
                    recommended: str | None) -> list[Plot]:
     """Scatter charts of platform net revenue against harm and against false positives.
 
@@ -195,6 +196,8 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series, bas
         The sweep (for short point labels).
     frontier : pandas.Series of bool
         :func:`livesim.report.frontier.pareto_front` output.
+    objectives : sequence of str
+        The objectives the frontier was taken over (named in the legend).
     baseline, recommended : str
         Point labels to mark (``recommended`` may be None).
 
@@ -221,7 +224,7 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series, bas
         front = summary.index[frontier.reindex(summary.index, fill_value=False).to_numpy()]
         order = x[front].sort_values().index
         ax.plot(x[order], y[order], "o-", color="C3", ms=6, lw=1.2,
-                label="Pareto frontier (" + ", ".join(DEFAULT_OBJECTIVES) + ")")
+                label="Pareto frontier (" + ", ".join(objectives) + ")")
         if len(summary) <= _MAX_ANNOTATED:
             for point in summary.index:
                 if math.isfinite(x[point]) and math.isfinite(y[point]):
@@ -235,9 +238,9 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series, bas
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
         caption = ("Each dot is a policy point: mean over seeds, whiskers 95 % t confidence "
-                   "intervals. Red: the Pareto frontier over all three objectives, so a frontier "
-                   "point can look dominated in this two-dimensional view when it wins on the "
-                   "third.")
+                   f"intervals. Red: the Pareto frontier over all {len(objectives)} objectives, so "
+                   "a frontier point can look dominated in this two-dimensional view when it wins "
+                   "on another objective.")
         plots.append(Plot(f"tradeoff_{x_metric}", title, caption, _png(fig)))
     return plots
 

@@ -1,0 +1,215 @@
+"""The platform's side of every tick and day, shared by both engines.
+
+:class:`Platform` owns the money (viewers' coins, creators' held and cleared earnings, the
+ledger, the tallies) and the end-of-day processes (scoring and actions, review, appeals,
+adversaries' adaptation, chargebacks, payouts). An engine decides who is online and what they
+intend; everything after an intent is decided here, the same way for both engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from livesim.adversaries import Adversaries
+from livesim.economy import coins_to_buy
+from livesim.ledger import Ledger
+from livesim.metrics import Tally, agent_steps, summarize
+from livesim.params import Params
+from livesim.policy import Enforcement, GiftBatch
+from livesim.rng import Streams
+from livesim.world import C_BENIGN, C_BOOSTED, C_VIOLATING, V_BENIGN, V_RING, World
+
+__all__ = ["Platform", "RunResult", "runoff_days"]
+
+
+@dataclass
+class RunResult:
+    """What an engine returns: the flat metrics and the daily time series."""
+
+    metrics: dict[str, float | None]
+    daily: list[dict[str, float]]
+
+
+def runoff_days(params: Params) -> int:
+    """Days simulated after the active window so that holds clear and chargebacks land."""
+    cf = params.actors.card_fraud
+    late = cf.chargeback_delay_max_days if cf.fraudster_share > 0 else 0
+    return max(params.policy.payout_hold_days, late) + 1
+
+
+class Platform:
+    """Money, enforcement and bad actors for one run.
+
+    Parameters
+    ----------
+    params
+        Validated parameters.
+    world
+        The population (shared with the engine that steps it).
+    streams
+        The run's random streams (day-end processes draw from their own named streams).
+    """
+
+    def __init__(self, params: Params, world: World, streams: Streams) -> None:
+        self.params = params
+        self.world = world
+        self.streams = streams
+        self.enf = Enforcement(params, world)
+        self.adv = Adversaries(params, world, self.enf)
+        self.ledger = Ledger()
+        self.tally = Tally()
+        v, c = world.viewers, world.creators
+        self.coins = np.zeros(v.n)
+        hold = params.policy.payout_hold_days
+        self.pending = np.zeros((hold + 1, c.n))   # earnings by the day they clear (ring buffer)
+        self.pending_total = 0.0
+        self.today_credit = np.zeros(c.n)
+        self.cleared = np.zeros(c.n)
+        self.credited = np.zeros(c.n)
+        self.ring_credited = np.zeros(c.n)
+        self.stolen_today: list[tuple[np.ndarray, np.ndarray]] = []
+        self.chargebacks_due: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.pack_value = params.economy.coin_pack * params.economy.coin_price
+
+    # ------------------------------------------------------------------ per tick
+    def creator_weights(self) -> np.ndarray:
+        """Audience weight of every creator today (bots boost the creators they watch)."""
+        boost = self.params.actors.bots.audience_boost_per_bot * self.adv.audience_boost()
+        return self.world.creators.audience * (1.0 + boost)
+
+    def settle(self, batch: GiftBatch, day: int) -> np.ndarray:
+        """Gate intents through the policy, buy coins, split gifts; return the value sent per intent."""
+        if batch.viewer.size == 0:
+            return batch.intent
+        p, v, c = self.params, self.world.viewers, self.world.creators
+        allowed = self.enf.allowed(batch, day)
+        sender, creator = batch.viewer, batch.creator
+        benign_pair = (v.role[sender] == V_BENIGN) & ~v.is_minor[sender] & (c.role[creator] == C_BENIGN)
+        self.tally.legit_blocked += float((batch.intent - allowed)[benign_pair].sum())
+        sent = allowed > 0
+        sender, creator, amount, stolen = sender[sent], creator[sent], allowed[sent], batch.stolen[sent]
+        if amount.size == 0:
+            return allowed
+        bought = coins_to_buy(amount, self.coins[sender], self.pack_value)
+        np.add.at(self.coins, sender, bought - amount)
+        total = float(amount.sum())
+        share = p.economy.platform_share
+        self.ledger.purchase(float(bought.sum()))
+        self.ledger.gift(total, share * total)
+        if stolen.any():
+            self.stolen_today.append((sender[stolen], bought[stolen]))
+        credit = (1.0 - share) * amount
+        by_creator = np.bincount(creator, weights=credit, minlength=c.n)
+        self.today_credit += by_creator
+        self.credited += by_creator
+        ring = v.role[sender] == V_RING
+        if ring.any():
+            self.ring_credited += np.bincount(creator[ring], weights=credit[ring], minlength=c.n)
+        t = self.tally
+        t.gross += total
+        t.platform_share += share * total
+        t.creator_share += float(credit.sum())
+        t.minor_spend += float(amount[v.is_minor[sender]].sum())
+        t.violating_gifts += float(amount[c.role[creator] == C_VIOLATING].sum())
+        t.bot_diverted += float(amount[(c.role[creator] == C_BOOSTED) & (v.role[sender] == V_BENIGN)].sum())
+        self.enf.record_sent(sender, creator, amount)
+        return allowed
+
+    def reconcile(self) -> float:
+        """Check the ledger against every agent's balance; return the gap (0 when balanced)."""
+        owed = self.pending_total + float(self.cleared.sum()) + float(self.today_credit.sum())
+        return self.ledger.check(float(self.coins.sum()), owed)
+
+    # ------------------------------------------------------------------ end of day
+    def end_of_day(self, day: int, runoff: bool) -> None:
+        """Score, act, review, decide appeals, adapt, land chargebacks, pay out; log the day."""
+        enf = self.enf
+        if not runoff:
+            noise = self.streams.get("detection", day).standard_normal(enf.n, dtype=np.float32)
+            ids, risk = enf.score_day(day, noise)
+            enf.act(day, ids, risk)
+            self._schedule_chargebacks(day)
+        enf.review(day, self.streams.get("review", day))
+        enf.appeals(day, self.streams.get("appeals", day))
+        if not runoff:
+            self.adv.end_day(day)
+        self._land_chargebacks(day)
+        self._clear_and_pay(day)
+        enf.end_day()
+        gap = self.reconcile()
+        self.tally.close_day(day, enf, gap, runoff)
+
+    def summary(self, sim_seconds: float) -> dict[str, float | None]:
+        """The run's flat metrics (call once the run-off is done)."""
+        c_frozen = self.enf.frozen_creators() & (self.world.creators.role == C_BENIGN)
+        frozen_benign = float(self.cleared[c_frozen].sum() + self.pending[:, c_frozen].sum())
+        steps = agent_steps(self.world.agents, 24 * self.params.days)
+        return summarize(self.tally, self.enf, frozen_benign, self.adv.activations,
+                         self.ledger.max_imbalance, sim_seconds, steps)
+
+    def _clear_and_pay(self, day: int) -> None:
+        hold = self.params.policy.payout_hold_days
+        self.pending[day % (hold + 1)] += self.today_credit
+        self.today_credit[:] = 0.0
+        due = (day - hold) % (hold + 1)
+        self.cleared += self.pending[due]
+        self.pending[due] = 0.0
+        self.pending_total = float(self.pending.sum())
+        payable = ~self.enf.frozen_creators() & (self.cleared >= self.params.economy.min_payout)
+        paid = self.cleared[payable]
+        if paid.size:
+            # Laundered = payouts to ring creators × the share of their earnings that was ring money.
+            dirty = self.ring_credited[payable] / np.maximum(self.credited[payable], 1e-300)
+            self.tally.laundered += float((paid * dirty).sum())
+            total = float(paid.sum())
+            self.tally.payouts += total
+            self.ledger.payout(total)
+            self.cleared[payable] = 0.0
+
+    def _schedule_chargebacks(self, day: int) -> None:
+        if not self.stolen_today:
+            return
+        cf = self.params.actors.card_fraud
+        who = np.concatenate([s[0] for s in self.stolen_today])
+        amount = np.concatenate([s[1] for s in self.stolen_today])
+        self.stolen_today = []
+        who, inverse = np.unique(who, return_inverse=True)
+        amount = np.bincount(inverse, weights=amount)
+        rng = self.streams.get("chargebacks", day)
+        disputed = rng.random(who.size) < cf.chargeback_rate
+        delay = np.clip(np.round(rng.lognormal(np.log(cf.chargeback_delay_median_days), 0.5, who.size)),
+                        1, cf.chargeback_delay_max_days).astype(int)
+        for d in np.unique(delay[disputed]):
+            sel = disputed & (delay == d)
+            old_who, old_amt = self.chargebacks_due.get(day + d, (who[:0], amount[:0]))
+            self.chargebacks_due[day + d] = (np.concatenate([old_who, who[sel]]),
+                                             np.concatenate([old_amt, amount[sel]]))
+
+    def _land_chargebacks(self, day: int) -> None:
+        """Refund cardholders; recover from the fraudster's coins, then the accomplice's balance."""
+        if day not in self.chargebacks_due:
+            return
+        who, amount = self.chargebacks_due.pop(day)
+        who, inverse = np.unique(who, return_inverse=True)
+        amount = np.bincount(inverse, weights=amount)
+        from_coins = np.minimum(amount, self.coins[who])
+        self.coins[who] -= from_coins
+        rest = amount - from_coins
+        accomplice = self.world.viewers.group[who]
+        owed_by = np.bincount(accomplice, weights=rest, minlength=self.world.creators.n)
+        cs = np.flatnonzero(owed_by > 0)
+        from_cleared = np.minimum(owed_by[cs], self.cleared[cs])
+        self.cleared[cs] -= from_cleared
+        still = owed_by[cs] - from_cleared
+        held = self.pending[:, cs].sum(axis=0)
+        from_held = np.minimum(still, held)
+        keep = np.where(held > 0, 1.0 - from_held / np.maximum(held, 1e-300), 1.0)
+        self.pending[:, cs] *= keep
+        self.pending_total = float(self.pending.sum())
+        recovered = float(from_cleared.sum() + from_held.sum())
+        refunded = float(amount.sum())
+        self.ledger.chargeback(refunded, float(from_coins.sum()), recovered)
+        self.tally.chargebacks += refunded
+        self.tally.fraud_loss += refunded - float(from_coins.sum()) - recovered
