@@ -372,13 +372,9 @@ def params_from_dict(data: dict[str, Any]) -> Params:
 
 def validate(params: Params) -> Params:
     """Check cross-field rules that single-field ranges cannot express; return ``params``."""
+    # review_threshold ≥ risk_threshold is allowed: the review band is then empty, so sweeping
+    # risk_threshold below the review threshold never fails half-way through a sweep.
     pol = params.policy
-    if (pol.risk_threshold is not None and pol.review_threshold is not None
-            and pol.review_threshold > pol.risk_threshold):
-        raise ConfigError(
-            f"`policy.review_threshold` ({pol.review_threshold}) is above `policy.risk_threshold` "
-            f"({pol.risk_threshold}); allowed: review_threshold ≤ risk_threshold, or null to send nothing to review."
-        )
     if pol.strikes_to_suspend < pol.strikes_to_restrict:
         raise ConfigError(
             "`policy.strikes_to_suspend` must be ≥ `policy.strikes_to_restrict` "

@@ -34,6 +34,7 @@ __all__ = [
     "normalize_value",
     "parse_override",
     "parse_point_spec",
+    "value_sort_key",
 ]
 
 SEED = "seed"
@@ -244,8 +245,8 @@ def _natural_key(text: str) -> list[str | int]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
-def _value_key(value: Any) -> tuple[int, Any]:
-    """Sort numbers numerically, then strings, then null/absent."""
+def value_sort_key(value: Any) -> tuple[int, Any]:
+    """Sort key for lever values: numbers numerically, then strings, then null/absent."""
     if isinstance(value, bool) or isinstance(value, str):
         return (1, str(value))
     if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
@@ -448,7 +449,7 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
 
     def point_key(point: str) -> tuple[tuple[int, Any], ...]:
         values = point_values[point]
-        return tuple(_value_key(values.get(k, math.nan)) for k in levers)
+        return tuple(value_sort_key(values.get(k, math.nan)) for k in levers)
 
     complete = [r for r in runs if r.reason is None]
     metric_names = _unique(k for r in complete for k in (r.summary or {})["metrics"])

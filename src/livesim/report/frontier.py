@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from livesim.report.stats import LEVEL, difference_ci, format_estimate, format_number
+from livesim.report.stats import LEVEL, LEVEL_TEXT, difference_ci, format_estimate, format_number
 
 __all__ = [
     "DEFAULT_OBJECTIVES",
@@ -182,7 +182,7 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         return Recommendation(None, f"No recommendation: the runs report no {NET}.",
                               (), limits, ())
     net = summary[f"{NET}.mean"]
-    level = f"{LEVEL:.0%}"
+    level = LEVEL_TEXT
 
     if not limits:
         pool = net[frontier & net.notna()]
@@ -212,8 +212,8 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         passes[metric] = upper.notna() & (upper < limit)
     ok = net.notna() & np.logical_and.reduce(list(passes.values()))
     limit_list = " and ".join(_limit_text(m, v) for m, v in limits.items())
-    rule = (f"the upper end of the {level} CI over seeds (a one-sided 97.5 % bound) is below "
-            "the limit")
+    rule = (f"that is, the upper end of the metric's two-sided {level} CI over seeds, a one-sided "
+            f"{(1 + LEVEL) / 2 * 100:g} % bound, is below the limit")
     no_ci = [str(p) for p in summary.index
              if any(pd.isna(summary.at[p, f"{m}.ci_high"]) for m in limits)]
 
@@ -236,11 +236,14 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         if no_ci:
             why.append(f"{len(no_ci)} point(s) have a single seed and so no interval: "
                        f"{', '.join(no_ci)}; run more seeds to test them.")
-        why.append("Loosen the binding limit, or sweep levers that reduce it.")
+        why.append(f"Loosen the {binds[0]} limit, or sweep levers that lower {binds[0]}."
+                   if len(binds) == 1 else
+                   "Loosen one of the limits, or sweep levers that lower both at once.")
         return Recommendation(
             None, f"No point meets {limit_list} with {level} confidence; "
             f"{' and '.join(binds)} {'binds' if len(binds) == 1 else 'bind together'}.",
-            (f"A point qualifies when, for each limit, {rule}.", *why), limits, ())
+            (f"A point qualifies when it meets each limit with {level} confidence; {rule}.",
+             *why), limits, ())
 
     qualifying = net[ok].sort_values(ascending=False, kind="stable")
     best = str(qualifying.index[0])
@@ -248,8 +251,8 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
     bounds = "; ".join(f"{m} upper bound {format_number(r[f'{m}.ci_high'])} "
                        f"(limit {format_number(v)})" for m, v in limits.items())
     details = [
-        f"{len(qualifying)} of {len(summary)} points meet {limit_list} with {level} confidence "
-        f"({rule}). Of these, {best} has the highest mean platform net: "
+        f"{len(qualifying)} of {len(summary)} points meet {limit_list} with {level} confidence; "
+        f"{rule}. Of these, {best} has the highest mean platform net: "
         f"{_mean(r, NET)} currency units ({level} CI over {int(r[f'{NET}.n'])} seeds). "
         f"Its {bounds}.",
         _delta_sentence(summary, best, baseline),

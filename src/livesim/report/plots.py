@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from livesim.report.aggregate import Sweep, format_value
 from livesim.report.frontier import NET, direction
@@ -93,7 +94,7 @@ def numeric_lever(sweep: Sweep) -> str | None:
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
 
 
@@ -137,7 +138,7 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
     x_lever = numeric_lever(sweep)
     plots = []
     for metric in metrics:
-        fig = Figure(figsize=(7.0, 4.2))
+        fig = Figure(figsize=(7.0, 4.2), layout="constrained")
         ax = fig.add_subplot()
         mean, low, high = (summary[f"{metric}.{s}"] for s in ("mean", "ci_low", "ci_high"))
         if x_lever is None:
@@ -217,7 +218,7 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
         x = summary[f"{x_metric}.mean"]
         x_err = np.nan_to_num(np.vstack([x - summary[f"{x_metric}.ci_low"],
                                          summary[f"{x_metric}.ci_high"] - x]))
-        fig = Figure(figsize=(7.0, 4.8))
+        fig = Figure(figsize=(7.0, 4.8), layout="constrained")
         ax = fig.add_subplot()
         ax.errorbar(x, y, xerr=x_err, yerr=y_err, fmt="o", color="0.45", ms=5, elinewidth=0.8,
                     alpha=0.8, label="policy point (mean, 95 % CI)")
@@ -266,14 +267,15 @@ def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
         present = list(dict.fromkeys(c for f in frames.values() for c in f.columns))[:4]
     ncols = min(2, len(present))
     nrows = math.ceil(len(present) / ncols)
-    fig = Figure(figsize=(6.0 * ncols, 3.2 * nrows))
+    fig = Figure(figsize=(6.0 * ncols, 3.0 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, column in zip(axes.flat, present, strict=False):
         for i, (label, frame) in enumerate(frames.items()):
             if column in frame:
                 ax.plot(frame.index, frame[column], ls="-" if i == 0 else "--", label=label)
         ax.set_title(column, fontsize=10)
-        ax.set_xlabel("day (days since start)")
+        ax.set_xlabel("day")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric_unit(column))
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(present):]:

@@ -26,6 +26,7 @@ from livesim.report.aggregate import SEED, ReportError, Sweep, format_value, par
 __all__ = [
     "HEADLINE_METRICS",
     "LEVEL",
+    "LEVEL_TEXT",
     "Estimate",
     "difference_ci",
     "format_estimate",
@@ -38,6 +39,7 @@ __all__ = [
 
 LEVEL = 0.95
 """Confidence level of every interval in the report."""
+LEVEL_TEXT = f"{LEVEL * 100:g} %"
 
 HEADLINE_METRICS: tuple[str, ...] = (
     "revenue.platform_net",

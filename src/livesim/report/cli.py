@@ -1,0 +1,109 @@
+"""``livesim-report``: turn a sweep directory into a report a policy proposal can attach."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import textwrap
+
+from livesim.report.aggregate import ReportError
+from livesim.report.build import build
+
+__all__ = ["main"]
+
+_DESCRIPTION = """\
+Aggregate a livesim sweep (the directory `livesim -m ...` wrote, e.g.
+results/multirun/2026-11-26/10-00-00) into a report for a policy proposal.
+
+For every policy point (a combination of the swept levers, seeds pooled) it gives the mean
+of each outcome over seeds with a 95 % confidence interval, and the difference from a
+baseline point paired by seed: runs with the same seed share their simulated population and
+random draws, so the paired difference isolates the policy's effect. It draws the outcomes
+against the lever, the revenue-harm and revenue-false-positive trade-offs with their Pareto
+frontier, and recommends the point with the highest mean platform net revenue whose harm and
+false-positive rate stay below your limits with 95 % confidence.
+
+Writes into DIR (or --out): report.html (self-contained, attach this), report.md, plots/,
+runs.csv (one row per run), summary.csv (per point), missing.csv (failed or missing runs)."""
+
+_EPILOG = """\
+examples:
+  livesim-report results/multirun/2026-11-26/10-00-00
+  livesim-report DIR --baseline "policy.risk_threshold=0.8" --max-harm 5000 --max-fp-rate 0.01
+
+exit status: 0 report written; 2 usage error (bad directory, no complete runs, unknown
+baseline); 1 unexpected failure."""
+
+
+def _limit(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number ≥ 0")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livesim-report", description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dir", metavar="DIR", help="the sweep directory to report on")
+    parser.add_argument(
+        "--baseline", metavar="OVERRIDES",
+        help='the point to compare against, as overrides, e.g. "policy.risk_threshold=0.8" '
+             '(several levers: "policy.risk_threshold=0.8 policy.payout_hold_days=7"); '
+             "default: the first point in sorted order")
+    parser.add_argument(
+        "--max-harm", metavar="X", type=_limit,
+        help="largest acceptable harm.total per run (currency units); a point qualifies only "
+             "if the upper end of its 95 %% CI is below X")
+    parser.add_argument(
+        "--max-fp-rate", metavar="X", type=_limit,
+        help="largest acceptable enforcement.fp_rate (share of benign accounts actioned, "
+             "0 to 1); same 95 %% rule")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write the report here instead of into the sweep directory")
+    return parser
+
+
+def _error(message: str) -> int:
+    print(textwrap.fill(f"livesim-report: error: {message}", width=100,
+                        subsequent_indent="  "), file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``livesim-report``; return the exit status (0 ok, 2 user error).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or argparse's own usage error (already printed)
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.max_fp_rate is not None and args.max_fp_rate > 1:
+        return _error(f"--max-fp-rate {args.max_fp_rate:g} is a share of benign accounts and "
+                      "must be between 0 and 1 (e.g. 0.01 for 1 %).")
+    try:
+        report = build(args.dir, baseline=args.baseline, max_harm=args.max_harm,
+                       max_fp_rate=args.max_fp_rate, out_dir=args.out)
+    except ReportError as exc:
+        return _error(str(exc))
+    print(f"Report written to {report.html}")
+    print(f"  (also report.md, plots/, runs.csv, summary.csv and missing.csv in {report.out_dir};"
+          f" {report.n_runs} complete runs)")
+    if report.n_missing:
+        print(f"  Warning: {report.n_missing} runs are missing or failed; they are listed in "
+              "missing.csv and in the report.")
+    print(report.recommendation.headline)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""The `livesim` command as a user runs it (subprocess, small world)."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from livesim.metrics import DAILY_COLUMNS, METRICS
+
+LIVESIM = str(Path(sys.executable).with_name("livesim"))
+FAST = ["population=small", "days=2"]
+
+
+def livesim(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    return subprocess.run([LIVESIM, *args], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+
+
+def summaries(root: Path) -> list[Path]:
+    return sorted(root.rglob("summary.json"))
+
+
+def test_a_run_writes_the_contract_files(tmp_path):
+    out = livesim(tmp_path, *FAST, "seed=7")
+    assert out.returncode == 0, out.stderr
+    assert "Platform net revenue" in out.stdout
+    (summary_path,) = summaries(tmp_path / "results" / "runs")
+    run_dir = summary_path.parent
+    summary = json.loads(summary_path.read_text())
+    assert set(METRICS) <= set(summary["metrics"])
+    assert summary["seed"] == 7 and summary["status"] == "complete"
+    assert summary["config"]["scenario"] == "baseline_mix"
+    assert summary["config"]["population"]["viewers"] == 5000
+    assert summary["metrics"]["ledger.imbalance"] == 0
+    rows = list(csv.DictReader((run_dir / "timeseries.csv").open()))
+    assert [int(r["day"]) for r in rows[:2]] == [1, 2]
+    assert set(DAILY_COLUMNS) <= set(rows[0])
+    assert (run_dir / ".hydra" / "config.yaml").exists()
+
+
+def test_same_seed_gives_identical_metrics(tmp_path):
+    runs = []
+    for sub in ("a", "b"):
+        out = livesim(tmp_path, *FAST, "seed=7", f"hydra.run.dir=out/{sub}")
+        assert out.returncode == 0, out.stderr
+        metrics = json.loads((tmp_path / "out" / sub / "summary.json").read_text())["metrics"]
+        runs.append({k: v for k, v in metrics.items() if not k.startswith("perf.")})
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("population.viewers=-5", "`population.viewers`"),
+        ("economy.platform_share=1.2", "`economy.platform_share`"),
+        ("days=0", "`days`"),
+        ("scenario=nope", "Available options in 'scenario'"),
+        ("population.viewers=many", "population.viewers"),
+    ],
+)
+def test_bad_input_fails_fast_with_a_clear_message_and_no_summary(tmp_path, override, message):
+    out = livesim(tmp_path, *FAST, override)
+    assert out.returncode != 0
+    assert message in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr
+    assert summaries(tmp_path) == []

@@ -1,0 +1,101 @@
+"""Pareto frontier and the constrained recommendation."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from report_fixtures import LEVER, make_sweep
+
+from livesim.report.aggregate import load_sweep
+from livesim.report.frontier import direction, pareto_front, recommend
+from livesim.report.stats import per_seed, summarize
+
+P = {t: f"{LEVER}={t}" for t in (0.5, 0.7, 0.8, 0.9)}
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sweep")
+    make_sweep(root)
+    sweep = load_sweep(root)
+    summary = summarize(sweep, P[0.5])
+    return summary, per_seed(sweep), pareto_front(summary)
+
+
+def _recommend(tables, **limits):
+    summary, obs, front = tables
+    return recommend(summary, obs, front, P[0.5], limits)
+
+
+@pytest.mark.parametrize(("metric", "sign"), [
+    ("revenue.platform_net", 1), ("revenue.legit_blocked", -1), ("harm.total", -1),
+    ("harm.new_kind", -1), ("enforcement.false_positives", -1), ("enforcement.fp_rate", -1),
+    ("enforcement.precision", 1), ("enforcement.recall", 1), ("perf.sim_seconds", 0),
+])
+def test_direction(metric, sign):
+    assert direction(metric) == sign
+
+
+def test_frontier_holds_the_non_dominated_points(tables):
+    _, _, front = tables
+    assert front[front].index.tolist() == [P[0.5], P[0.7], P[0.9]]
+
+
+def test_frontier_on_a_hand_made_table():
+    summary = pd.DataFrame({"revenue.a.mean": [1.0, 2.0, 2.0, 0.5],
+                            "harm.total.mean": [1.0, 1.0, 3.0, 0.0]}, index=["w", "x", "y", "z"])
+    front = pareto_front(summary, ("revenue.a", "harm.total"))
+    assert front.to_dict() == {"w": False, "x": True, "y": False, "z": True}
+
+
+def test_objective_without_direction_is_rejected(tables):
+    summary, _, _ = tables
+    with pytest.raises(ValueError, match="no known better direction"):
+        pareto_front(summary, ("perf.sim_seconds",))
+
+
+def test_without_limits_the_best_net_frontier_point_is_recommended(tables):
+    rec = _recommend(tables)
+    assert rec.point == P[0.9]
+    assert "no limits given" in rec.headline
+    assert any("No limits were given" in d for d in rec.details)
+
+
+def test_harm_limit_excludes_points_whose_upper_bound_exceeds_it(tables):
+    summary, _, _ = tables
+    rec = _recommend(tables, **{"harm.total": 1200.0})
+    assert rec.point == P[0.7]
+    assert summary.at[P[0.7], "harm.total.ci_high"] < 1200
+    assert set(rec.qualifying) == {P[0.5], P[0.7], P[0.8]}
+    assert any("excludes zero" in d for d in rec.details)  # 0.7 vs 0.8 is resolved by pairing
+
+
+def test_limit_is_tested_on_the_upper_bound_not_the_mean(tables):
+    summary, _, _ = tables
+    mean, upper = summary.at[P[0.7], "harm.total.mean"], summary.at[P[0.7], "harm.total.ci_high"]
+    rec = _recommend(tables, **{"harm.total": (mean + upper) / 2})
+    assert P[0.7] not in rec.qualifying and rec.point == P[0.5]
+
+
+def test_no_point_qualifying_names_the_binding_limit(tables):
+    rec = _recommend(tables, **{"harm.total": 100.0})
+    assert rec.point is None and rec.qualifying == ()
+    assert "harm.total binds" in rec.headline
+    assert any("lowest upper bound" in d and P[0.5] in d for d in rec.details)
+
+
+def test_limits_met_separately_but_not_together_bind_together(tables):
+    rec = _recommend(tables, **{"harm.total": 1200.0, "enforcement.fp_rate": 0.004})
+    assert rec.point is None
+    assert "bind together" in rec.headline
+    assert any("Each limit alone is met" in d for d in rec.details)
+
+
+def test_single_seed_points_cannot_meet_a_limit(tmp_path):
+    make_sweep(tmp_path, seeds=[0])
+    sweep = load_sweep(tmp_path)
+    summary = summarize(sweep, P[0.5])
+    rec = recommend(summary, per_seed(sweep), pareto_front(summary), P[0.5],
+                    {"harm.total": 1e9})
+    assert rec.point is None
+    assert any("single seed" in d for d in rec.details)
