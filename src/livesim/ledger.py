@@ -31,8 +31,12 @@ class Ledger:
         self.max_imbalance = 0.0
 
     def post(self, source: str, target: str, amount: float) -> None:
-        """Move ``amount`` (currency, ≥ 0) from ``source`` to ``target``."""
-        if amount < 0:
+        """Move ``amount`` (currency, ≥ 0) from ``source`` to ``target``.
+
+        A difference of float sums can come out at -1e-13 where it is 0 in exact arithmetic;
+        such rounding noise is posted as it is, so that the accounts still sum to exactly zero.
+        """
+        if amount < -1e-6:
             raise ValueError(f"negative posting {amount} from {source} to {target}")
         self.balance[source] -= amount
         self.balance[target] += amount
