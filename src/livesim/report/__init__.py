@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from livesim.report.aggregate import ReportError
-from livesim.report.build import BuiltReport, build
+from livesim.report.build import BuiltReport, write_report
 
-__all__ = ["BuiltReport", "ReportError", "build", "build_report"]
+__all__ = ["BuiltReport", "ReportError", "build_report", "write_report"]
 
 
 def build_report(sweep_dir: str | Path, baseline: str | None = None,
@@ -15,7 +15,7 @@ def build_report(sweep_dir: str | Path, baseline: str | None = None,
                  out_dir: str | Path | None = None) -> Path:
     """Write the report of a sweep and return the path of its ``report.html``.
 
-    See :func:`livesim.report.build.build` for the parameters; files go into the sweep directory
-    unless ``out_dir`` is given.
+    See :func:`livesim.report.build.write_report` for the parameters; files go into the sweep
+    directory unless ``out_dir`` is given.
     """
-    return build(sweep_dir, baseline, max_harm, max_fp_rate, out_dir).html
+    return write_report(sweep_dir, baseline, max_harm, max_fp_rate, out_dir).html

@@ -21,7 +21,7 @@ from livesim.report.plots import daily_plot, outcome_plots, tradeoff_plots
 from livesim.report.render import ReportContext, compose, render_html, render_markdown
 from livesim.report.stats import HEADLINE_METRICS, per_seed, resolve_baseline, summarize
 
-__all__ = ["BuiltReport", "build"]
+__all__ = ["BuiltReport", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,9 @@ def _command(sweep_dir: str | Path, baseline: str | None, max_harm: float | None
     return shlex.join(words)
 
 
-def build(sweep_dir: str | Path, baseline: str | None = None, max_harm: float | None = None,
-          max_fp_rate: float | None = None, out_dir: str | Path | None = None) -> BuiltReport:
+def write_report(sweep_dir: str | Path, baseline: str | None = None,
+                 max_harm: float | None = None, max_fp_rate: float | None = None,
+                 out_dir: str | Path | None = None) -> BuiltReport:
     """Aggregate a sweep into runs.csv, summary.csv, missing.csv, plots/, report.md and .html.
 
     Parameters

@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 from livesim.report.aggregate import ReportError
-from livesim.report.build import build
+from livesim.report.build import write_report
 
 __all__ = ["main"]
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return _error(f"--max-fp-rate {args.max_fp_rate:g} is a share of benign accounts and "
                       "must be between 0 and 1 (e.g. 0.01 for 1 %).")
     try:
-        report = build(args.dir, baseline=args.baseline, max_harm=args.max_harm,
+        report = write_report(args.dir, baseline=args.baseline, max_harm=args.max_harm,
                        max_fp_rate=args.max_fp_rate, out_dir=args.out)
     except ReportError as exc:
         return _error(str(exc))

@@ -1,1 +1,0 @@
-"""livesim's named scenarios, shipped as package data (``livesim.scenarios``)."""
