@@ -17,9 +17,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from livesim.params import ConfigError, check_value
 from livesim.results import SUMMARY, atomic_write_text, is_complete
 
-__all__ = ["SweepProgress", "SweepReport", "count_sweep_jobs"]
+__all__ = ["SweepProgress", "SweepReport", "check_sweep_values", "count_sweep_jobs"]
 
 _STATE = ".livesim_sweep.json"
 
@@ -33,6 +34,25 @@ def count_sweep_jobs(overrides: list[str]) -> int:
     return total
 
 
+def check_sweep_values(overrides: list[str]) -> None:
+    """Check every value a sweep will try for schema keys, before any job starts.
+
+    Raises :class:`~livesim.params.ConfigError` for the first out-of-range or mistyped value, so
+    a sweep with one bad point stops at once instead of after the points before it.
+    """
+    for override in OverridesParser.create().parse_overrides(overrides):
+        key = override.get_key_element()
+        if override.is_sweep_override():
+            try:
+                values = list(override.sweep_iterator())
+            except Exception:  # interval sweeps (for optimisers) have no finite list to check
+                continue
+        else:
+            values = [override.value()]
+        for value in values:
+            check_value(key, value)
+
+
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
@@ -42,8 +62,13 @@ class SweepProgress(Callback):
     """Print ``[done/total] elapsed, time left`` after every job of a multirun."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Record the sweep's size and start time in the sweep directory."""
+        """Check every swept value, then record the sweep's size and start time in the sweep directory."""
         sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            check_sweep_values(list(config.hydra.overrides.task))
+        except ConfigError as err:
+            print(f"livesim: {err} (no run of this sweep was started)", file=sys.stderr, flush=True)
+            sys.exit(2)
         try:
             total = count_sweep_jobs(list(config.hydra.overrides.task))
         except Exception:  # an exotic sweeper syntax: progress without a total

@@ -26,6 +26,7 @@ __all__ = [
     "PopulationParams",
     "RingParams",
     "ViolatingParams",
+    "check_value",
     "params_from_dict",
     "validate",
 ]
@@ -356,6 +357,27 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
         else:
             kwargs[name] = _check_value(f"{prefix}{name}", value, f)
     return cls(**kwargs)
+
+
+def check_value(key: str, value: Any) -> Any:
+    """Validate one dotted key and value against the schema; return the value as the schema types it.
+
+    Returns ``None`` silently for keys that are not leaves of :class:`Params` (config groups such as
+    ``policy`` or ``scenario``, or Hydra's own keys), which Hydra checks itself.
+    """
+    cls: Any = Params
+    *parents, leaf = key.split(".")
+    for part in parents:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        f = fields.get(part)
+        if f is None or f.default_factory is dataclasses.MISSING:
+            return None
+        cls = f.default_factory
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    f = fields.get(leaf)
+    if f is None or f.default_factory is not dataclasses.MISSING:
+        return None
+    return _check_value(key, value, f)
 
 
 def params_from_dict(data: dict[str, Any]) -> Params:

@@ -24,6 +24,8 @@ TRUE: dict[float, dict[str, float]] = {
     0.8: {"net": 10_500.0, "harm": 900.0, "fp": 70.0, "fp_rate": 0.007},
     0.9: {"net": 12_000.0, "harm": 1_500.0, "fp": 30.0, "fp_rate": 0.003},
 }
+THRESHOLDS = tuple(TRUE)
+SEEDS = range(5)
 SEED_SD = {"net": 2_000.0, "harm": 50.0, "fp": 5.0, "fp_rate": 0.0005}
 NOISE_SD = {"net": 20.0, "harm": 2.0, "fp": 0.2, "fp_rate": 0.00002}
 DAYS = 5
@@ -84,8 +86,8 @@ def write_run(run_dir: Path, overrides: list[str], seed: int,
     pd.DataFrame(daily).to_csv(run_dir / "timeseries.csv", index=False)
 
 
-def make_sweep(root: Path, thresholds: Iterable[float] = tuple(TRUE), seeds: Iterable[int] = range(5),
-               *, text: Mapping[tuple[float, int], str] | None = None,
+def make_sweep(root: Path, thresholds: Iterable[float] = THRESHOLDS,
+               seeds: Iterable[int] = SEEDS, *, text: Mapping[tuple[float, int], str] | None = None,
                skip: Iterable[tuple[float, int]] = (),
                fail: Mapping[tuple[float, int], str | None] | None = None,
                multirun: bool = True) -> pd.DataFrame:

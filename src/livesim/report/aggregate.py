@@ -263,6 +263,10 @@ def _overrides_dict(strings: Iterable[Any]) -> dict[str, Value]:
     return result
 
 
+def _as_seed(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _first_line(path: Path) -> str:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
@@ -287,22 +291,20 @@ def _read_run(root: Path, run_dir: Path) -> _Run:
         error = run_dir / "error.txt"
         reason = (f"failed: {_first_line(error)}" if error.is_file()
                   else "incomplete: no summary.json (run failed, was killed or is still running)")
-        seed = hydra_overrides.get(SEED)
-        return _Run(rel, hydra_overrides, seed if isinstance(seed, int) else None, None, reason)
+        return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None, reason)
 
     try:
         summary = json.loads(summary_file.read_text(encoding="utf-8"))
         if not isinstance(summary, dict):
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as exc:
-        seed = hydra_overrides.get(SEED)
-        return _Run(rel, hydra_overrides, seed if isinstance(seed, int) else None, None,
+        return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None,
                     f"unreadable summary.json ({exc})")
 
     listed = summary.get("overrides")
     overrides = _overrides_dict(listed) if isinstance(listed, list) else hydra_overrides
-    seed = summary.get("seed", overrides.get(SEED, (summary.get("config") or {}).get(SEED)))
-    seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+    seed = _as_seed(summary.get("seed", overrides.get(SEED,
+                                                     (summary.get("config") or {}).get(SEED))))
     status = summary.get("status", "complete")
     if status != "complete":
         return _Run(rel, overrides, seed, None, f"status {status!r} in summary.json")
@@ -370,6 +372,68 @@ def _metric_value(value: Any) -> float:
     return float(value)
 
 
+def _read_multirun(root: Path) -> tuple[dict[str, Any], list[str]]:
+    path = root / "multirun.yaml"
+    if not path.is_file():
+        return {}, []
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        return {}, [f"multirun.yaml could not be read ({exc}); it was ignored."]
+    return (loaded if isinstance(loaded, dict) else {}), []
+
+
+def _add_never_started(runs: list[_Run], multirun: Mapping[str, Any]) -> tuple[list[_Run],
+                                                                               list[str]]:
+    """Add the runs multirun.yaml's sweep expects but no directory holds."""
+    expected, note = _expected_runs(multirun)
+    if expected is None:
+        return runs, [note]
+    seen = {frozenset(r.overrides.items()) for r in runs}
+    wanted = {frozenset(e.items()) for e in expected}
+    absent = [
+        _Run("", combo, _as_seed(combo.get(SEED)), None,
+             "never started: in multirun.yaml's sweep, no run directory")
+        for combo in expected if frozenset(combo.items()) not in seen
+    ]
+    strays = [r.run_dir for r in runs if frozenset(r.overrides.items()) not in wanted]
+    notes = [] if not strays else [
+        f"{len(strays)} run director{'y does' if len(strays) == 1 else 'ies do'} not match the "
+        f"sweep recorded in multirun.yaml (first: {strays[0]}); they are included as found."
+    ]
+    return runs + absent, notes
+
+
+def _provenance(complete: list[_Run], multirun: Mapping[str, Any]) -> tuple[Provenance,
+                                                                             list[str]]:
+    summaries = [r.summary or {} for r in complete]
+    commands = _unique(s["command"] for s in summaries if s.get("command"))
+    if not commands and multirun:
+        rebuilt = _command_from_multirun(multirun)
+        commands = (rebuilt,) if rebuilt else ()
+    example = next((r for r in complete if isinstance((r.summary or {}).get("config"), dict)),
+                   None)
+    configs = [s.get("config") or {} for s in summaries]
+    provenance = Provenance(
+        commands=commands,
+        versions=_unique(str(s["version"]) for s in summaries if s.get("version") is not None),
+        git_commits=_unique(s.get("git_commit") for s in summaries),
+        scenarios=_unique(str(c["scenario"]) for c in configs if c.get("scenario") is not None),
+        engines=_unique(str(c["engine"]) for c in configs if c.get("engine") is not None),
+        days=_unique(c["days"] for c in configs if isinstance(c.get("days"), int)),
+        config=example.summary["config"] if example and example.summary else None,
+        config_run=example.run_dir if example else None,
+    )
+    notes = []
+    if len(provenance.versions) > 1:
+        notes.append("Runs were made by different livesim versions "
+                     f"({', '.join(provenance.versions)}); differences may not be the policy's.")
+    if len(provenance.git_commits) > 1:
+        notes.append("Runs were made from different git commits "
+                     f"({', '.join(str(c) for c in provenance.git_commits)}).")
+    return provenance, notes
+
+
 def load_sweep(sweep_dir: str | Path) -> Sweep:
     """Read every run below a sweep directory.
 
@@ -403,34 +467,10 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
             "one folder per run)?"
         )
 
-    notes: list[str] = []
-    multirun_file = root / "multirun.yaml"
-    multirun: dict[str, Any] = {}
-    if multirun_file.is_file():
-        try:
-            multirun = yaml.safe_load(multirun_file.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            notes.append(f"multirun.yaml could not be read ({exc}); it was ignored.")
+    multirun, notes = _read_multirun(root)
     if multirun:
-        expected, note = _expected_runs(multirun)
-        if note:
-            notes.append(note)
-        if expected is not None:
-            seen = {frozenset(r.overrides.items()) for r in runs}
-            wanted = {frozenset(e.items()) for e in expected}
-            for combo in expected:
-                if frozenset(combo.items()) not in seen:
-                    seed = combo.get(SEED)
-                    runs.append(_Run("", combo, seed if isinstance(seed, int) else None, None,
-                                     "never started: in multirun.yaml's sweep, no run directory"))
-            strays = [r.run_dir for r in runs if r.run_dir and frozenset(r.overrides.items())
-                      not in wanted]
-            if strays:
-                notes.append(
-                    f"{len(strays)} run director{'y does' if len(strays) == 1 else 'ies do'} not "
-                    f"match the sweep recorded in multirun.yaml (first: {strays[0]}); they are "
-                    "included as found."
-                )
+        runs, more = _add_never_started(runs, multirun)
+        notes += more
 
     keys = _unique(k for r in runs for k in r.overrides if k != SEED)
     distinct = {k: _unique(r.overrides.get(k, "<absent>") for r in runs) for k in keys}
@@ -455,7 +495,7 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
     metric_names = _unique(k for r in complete for k in (r.summary or {})["metrics"])
     rows = []
     for r in complete:
-        metrics = r.summary["metrics"] if r.summary else {}
+        metrics = (r.summary or {})["metrics"]
         row: dict[str, Any] = {"run_dir": r.run_dir, "point": label(r)}
         row.update({k: r.overrides.get(k) for k in keys})
         row[SEED] = r.seed
@@ -478,31 +518,8 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
     if len(missing):
         missing[SEED] = missing[SEED].astype("Int64")
 
-    notes.extend(_check_runs(table, complete))
-    summaries = [r.summary or {} for r in complete]
-    commands = _unique(s["command"] for s in summaries if s.get("command"))
-    if not commands and multirun:
-        rebuilt = _command_from_multirun(multirun)
-        commands = (rebuilt,) if rebuilt else ()
-    example = next((r for r in complete if isinstance((r.summary or {}).get("config"), dict)),
-                   None)
-    configs = [s.get("config") or {} for s in summaries]
-    provenance = Provenance(
-        commands=commands,
-        versions=_unique(str(s["version"]) for s in summaries if s.get("version") is not None),
-        git_commits=_unique(s.get("git_commit") for s in summaries),
-        scenarios=_unique(str(c["scenario"]) for c in configs if c.get("scenario") is not None),
-        engines=_unique(str(c["engine"]) for c in configs if c.get("engine") is not None),
-        days=_unique(c["days"] for c in configs if isinstance(c.get("days"), int)),
-        config=example.summary["config"] if example and example.summary else None,
-        config_run=example.run_dir if example else None,
-    )
-    if len(provenance.versions) > 1:
-        notes.append("Runs were made by different livesim versions "
-                     f"({', '.join(provenance.versions)}); differences may not be the policy's.")
-    if len(provenance.git_commits) > 1:
-        notes.append("Runs were made from different git commits "
-                     f"({', '.join(str(c) for c in provenance.git_commits)}).")
+    provenance, more = _provenance(complete, multirun)
+    notes += _check_runs(table) + more
 
     return Sweep(
         root=root,
@@ -519,7 +536,7 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
     )
 
 
-def _check_runs(table: pd.DataFrame, complete: list[_Run]) -> list[str]:
+def _check_runs(table: pd.DataFrame) -> list[str]:
     """Sanity checks on complete runs: duplicated seeds and money conservation."""
     notes = []
     dup = table[table.duplicated(["point", SEED], keep=False)]
@@ -534,7 +551,7 @@ def _check_runs(table: pd.DataFrame, complete: list[_Run]) -> list[str]:
         bad = table[table["ledger.imbalance"].abs() > LEDGER_TOLERANCE * scale]
         if len(bad):
             notes.append(
-                f"ledger.imbalance is not zero in {len(bad)} of {len(complete)} runs (largest "
+                f"ledger.imbalance is not zero in {len(bad)} of {len(table)} runs (largest "
                 f"{bad['ledger.imbalance'].abs().max():.3g} currency units, first run "
                 f"{bad.iloc[0]['run_dir']}): money was not conserved there, which points to an "
                 "engine bug; treat those results with suspicion."

@@ -192,8 +192,9 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         r = summary.loc[best]
         details = [
             "No limits were given (--max-harm, --max-fp-rate), so this is the point on the "
-            "Pareto frontier with the highest mean platform net revenue. It maximises revenue and accepts whatever harm and false positives "
-            "come with it; give limits to trade revenue against them.",
+            "Pareto frontier with the highest mean platform net revenue. It maximises revenue "
+            "and accepts whatever harm and false positives come with it; give limits to trade "
+            "revenue against them.",
             f"Its mean platform net is {_mean(r, NET)} currency units ({level} CI over "
             f"{int(r[f'{NET}.n'])} seeds).",
             _delta_sentence(summary, best, baseline),

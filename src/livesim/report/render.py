@@ -218,10 +218,11 @@ def _question(ctx: ReportContext) -> list[Block]:
     if sweep.fixed:
         items.append("**Fixed overrides:** " + ", ".join(
             _code(f"{k}={format_value(v)}") for k, v in sweep.fixed.items()) + ".")
+    lo, hi = int(per_point.min()), int(per_point.max())
     items += [
         f"**Seeds:** {_describe_seeds(sweep.seeds)} ({len(sweep.seeds)} distinct; "
-        f"{int(per_point.min())}–{int(per_point.max())} per point). Runs with the same seed share "
-        "their population and policy-independent random draws (common random numbers), so "
+        f"{lo if lo == hi else f'{lo}–{hi}'} per point). Runs with the same seed share their "
+        "population and policy-independent random draws (common random numbers), so "
         "differences between points are compared seed by seed.",
         f"**Engine:** {', '.join(prov.engines) or 'not recorded'}; **run length:** "
         f"{', '.join(str(d) for d in prov.days) or 'not recorded'} days.",

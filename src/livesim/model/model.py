@@ -1,0 +1,350 @@
+"""The Mesa model: the hourly tick of :mod:`livesim.core`, stepped agent by agent.
+
+One :meth:`LivesimModel.step` is one hour of an active day, through the same phases as the core:
+
+1. creators go live (each :class:`~livesim.model.agents.CreatorAgent` steps);
+2. the viewers online this hour step in random order: each joins a live stream by audience
+   weight, and gifters form gift intents and send them;
+3. bad actors send the intents the shared adversary rules formed for this hour;
+4. the ledger is reconciled; at hour 23 the platform's day end runs (scoring, actions, review,
+   appeals, adaptation, chargebacks, payouts).
+
+After ``days × 24`` hourly steps, each further step is one run-off day (no new activity, holds
+clear and late chargebacks land), and ``running`` turns False after the last one. Every gift is
+settled through the shared :meth:`~livesim.platform.Platform.settle`, one agent's intent at a time.
+
+Random numbers: the population comes from ``livesim.rng.Streams(seed)`` exactly as in the core,
+so a seed gives the same world in both engines. Everything dynamic (sessions, schedules, gift
+draws, day-end draws) comes from streams keyed apart from the core's, so the two engines share
+distributions, not draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import time
+from functools import cache
+from typing import Any
+
+import mesa
+import numpy as np
+
+from livesim.economy import watch_choice
+from livesim.metrics import METRICS
+from livesim.model.agents import CreatorAgent, ViewerAgent
+from livesim.params import ConfigError, Params
+from livesim.platform import Platform, RunResult, runoff_days
+from livesim.rng import Streams
+from livesim.world import V_BENIGN, build_world, hour_weights, sessions_for_day
+
+__all__ = ["REPORTED_METRICS", "LivesimModel", "MesaStreams", "param_keys", "run_mesa"]
+
+#: Metric keys collected every step by the model's DataCollector (all but the ``perf.*`` ones,
+#: which only mean something for a finished run).
+REPORTED_METRICS = tuple(k for k in METRICS if not k.startswith("perf."))
+
+_MAX_SEED = 2**63 - 1
+
+
+class MesaStreams(Streams):
+    """The Mesa engine's dynamic random streams: the core's stream names, keyed apart.
+
+    ``get(name, *key)`` returns the generator the core would get for ``"mesa." + name``, so no
+    draw is shared with the core while every draw stays keyed by component, day and tick.
+    """
+
+    def get(self, name: str, *key: int) -> np.random.Generator:
+        """Return the generator for stream ``name`` (optionally keyed, e.g. by tick or day)."""
+        return super().get(f"mesa.{name}", *key)
+
+
+@cache
+def param_keys() -> dict[str, str]:
+    """Keyword names :class:`LivesimModel` accepts for parameters, mapped to dotted config keys.
+
+    Every dotted key (``"population.viewers"``) maps to itself; a leaf name that is unique in the
+    schema (``"viewers"``, ``"risk_threshold"``) is a short alias for its dotted key.
+    """
+    dotted: list[str] = []
+
+    def walk(cls: type, prefix: str) -> None:
+        for f in dataclasses.fields(cls):
+            factory = f.default_factory
+            if factory is not dataclasses.MISSING and dataclasses.is_dataclass(factory):
+                walk(factory, f"{prefix}{f.name}.")
+            else:
+                dotted.append(f"{prefix}{f.name}")
+
+    walk(Params, "")
+    leaves: dict[str, list[str]] = {}
+    for key in dotted:
+        leaves.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+    keys = {leaf: paths[0] for leaf, paths in leaves.items() if len(paths) == 1}
+    keys.update({key: key for key in dotted})
+    return keys
+
+
+def _dotted(name: str) -> str:
+    keys = param_keys()
+    if name in keys:
+        return keys[name]
+    matches = sorted(k for k in keys if "." in k and k.rsplit(".", 1)[-1] == name)
+    if matches:
+        raise ConfigError(f"Keyword `{name}` is ambiguous; use one of {', '.join(matches)} "
+                          f"(e.g. LivesimModel(**{{{matches[0]!r}: ...}})).")
+    raise ConfigError(f"Unknown model parameter `{name}`. LivesimModel takes dotted config keys "
+                      "(e.g. `population.viewers`) or their unique last part (e.g. `viewers`).")
+
+
+class LivesimModel(mesa.Model):
+    """The livestream gifting economy as a Mesa model (one step = one hour).
+
+    Parameters
+    ----------
+    params
+        Base parameters (default: ``Params()``). Keyword overrides are applied on top.
+    seed, rng
+        The run's seed (give at most one). An integer is the livesim seed: it drives the
+        population (the same as the core's for that seed), every dynamic stream and Mesa's own
+        ``model.random``/``model.rng``. A ``numpy.random.Generator`` (or another seed-like value)
+        seeds Mesa, and the livesim seed is drawn from it. With neither, ``params.seed`` is used
+        when ``params`` is given, else a fresh random seed (Mesa's convention, so that
+        ``batch_run(..., iterations=n)`` gives ``n`` independent replications). The seed used
+        is ``model.params.seed``.
+    collect
+        Collect model and agent data every step (``self.datacollector``). Switch off for long or
+        large runs where only the final metrics matter (:func:`run_mesa` does).
+    **overrides
+        Parameters by dotted config key or by unique last part, e.g.
+        ``LivesimModel(**{"population.viewers": 2000})``,
+        ``LivesimModel(viewers=2000, creators=40, risk_threshold=0.9, days=3)``.
+        Keys that are not unique (``gifter_share``, ``daily_budget``) must be dotted.
+
+    Attributes
+    ----------
+    params : Params
+        The validated parameters of this run (``engine="mesa"``, ``seed`` the seed used).
+    world : World
+        The population arrays, shared with the platform.
+    platform : Platform
+        Money, enforcement and bad actors (the shared rules after an intent).
+    creators, viewers : AgentSet
+        All creator and viewer agents (``agents_by_type``); :attr:`creator_agents` and
+        :attr:`viewer_agents` are the same agents as lists indexed by id.
+    online : AgentSet
+        Viewers online in the current hour.
+    bad_actors : AgentSet
+        Ring funders, card fraudsters and bots (including dormant reserve accounts).
+    tick : int
+        Steps done (the model's own counter: hours, then run-off days).
+    day, hour_of_day : int
+        The current day (0-based; run-off days follow the active ones) and hour.
+    live : numpy.ndarray
+        Boolean mask over creators live in the current hour.
+    datacollector : mesa.DataCollector
+        Model reporters: every metric in :data:`REPORTED_METRICS` (so far), ``hour``,
+        ``viewers_online``, ``creators_live``. Agent reporters: ``coins``, ``earnings``,
+        ``status``.
+
+    Examples
+    --------
+    >>> model = LivesimModel(viewers=300, creators=10, days=1, seed=1)  # doctest: +SKIP
+    >>> model.run_model()                                               # doctest: +SKIP
+    >>> model.datacollector.get_model_vars_dataframe()["revenue.gross"].iloc[-1]  # doctest: +SKIP
+    """
+
+    def __init__(self, params: Params | None = None, *, seed: Any = None, rng: Any = None,
+                 collect: bool = True, **overrides: Any) -> None:
+        if seed is not None and rng is not None:
+            raise ValueError("Pass either `seed` or `rng` to LivesimModel, not both.")
+        given = rng if rng is not None else seed
+        if given is None and params is not None:
+            given = params.seed
+        if isinstance(given, numbers.Integral):
+            given = int(given)
+        super().__init__(rng=given)
+        livesim_seed = given if isinstance(given, int) else int(self.rng.integers(_MAX_SEED))
+
+        base = params if params is not None else Params()
+        dotted = {_dotted(k): v for k, v in overrides.items()}
+        self.params: Params = base.replace(**dotted, seed=livesim_seed, engine="mesa")
+        self.collect = bool(collect)
+
+        p = self.params
+        self.world = build_world(p, Streams(p.seed))  # the same population as the core's
+        self.streams = MesaStreams(p.seed)
+        self.platform = Platform(p, self.world, self.streams)
+        v, c = self.world.viewers, self.world.creators
+        self.gifter_slot = np.full(v.n, -1, np.int64)
+        self.gifter_slot[v.gifter_ids] = np.arange(v.gifter_ids.size)
+        self.organic_ids = np.flatnonzero(v.role == V_BENIGN)
+        self.hour_p = hour_weights()
+
+        self.viewer_agents = [ViewerAgent(self, i) for i in range(v.n)]
+        self.creator_agents = [CreatorAgent(self, i) for i in range(c.n)]
+        self.viewers = self.agents_by_type[ViewerAgent]
+        self.creators = self.agents_by_type[CreatorAgent]
+        self.bad_actors = self.viewers.select(lambda a: not a.organic)
+
+        self.n_runoff = runoff_days(p)
+        self.tick = 0
+        self.day = 0
+        self.hour_of_day = 0
+        self.live = np.zeros(c.n, bool)
+        self.live_ids = np.zeros(0, np.int64)
+        self.weight = self.platform.creator_weights()
+        self.online = mesa.agent.AgentSet([], random=self.random)
+        self.tick_rng: np.random.Generator = self.streams.get("tick", 0)
+        self._sessions: tuple[np.ndarray, np.ndarray] | None = None
+        self._metrics: dict[str, float | None] = {}
+        self._metrics_tick = -1
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "hour": "tick",
+                "viewers_online": "viewers_online",
+                "creators_live": "creators_live",
+                **{key: _metric_reporter(key) for key in REPORTED_METRICS},
+            },
+            agent_reporters={"coins": "coins", "earnings": "earnings", "status": "status"},
+        )
+        self.running = True
+        if self.collect:
+            self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ reporters
+    @property
+    def active_hours(self) -> int:
+        """Number of hourly steps before the run-off (``days × 24``)."""
+        return 24 * self.params.days
+
+    @property
+    def in_runoff(self) -> bool:
+        """Whether the active days are over (each further step is a run-off day)."""
+        return self.tick >= self.active_hours
+
+    @property
+    def viewers_online(self) -> int:
+        """Viewers online in the current hour."""
+        return len(self.online)
+
+    @property
+    def creators_live(self) -> int:
+        """Creators live in the current hour."""
+        return int(self.live.sum())
+
+    @property
+    def metrics(self) -> dict[str, float | None]:
+        """The run's metrics as they stand (``Platform.summary`` keys; ``perf.*`` not meaningful)."""
+        if self._metrics_tick != self.tick:
+            self._metrics = self.platform.summary(0.0)
+            self._metrics_tick = self.tick
+        return self._metrics
+
+    # ------------------------------------------------------------------ stepping
+    def step(self) -> None:
+        """Advance one hour (or, after the active days, one run-off day); collect data."""
+        if not self.running:
+            return
+        if self.in_runoff:
+            self._runoff_day()
+        else:
+            self._hour()
+        if self.collect:
+            self.datacollector.collect(self)
+
+    def choose_stream(self, u: float) -> int:
+        """Creator a viewer watches this hour for its uniform draw ``u`` (``-1``: nobody is live)."""
+        return int(watch_choice(np.array([u]), self.live_ids, self.weight)[0])
+
+    def _start_day(self, day: int) -> None:
+        p = self.params
+        sched = self.streams.get("schedule", day)
+        self._sessions = sessions_for_day(sched, self.world.viewers.p_online, self.organic_ids,
+                                          p.population.session_hours)
+        self.creators.do("plan_day", sched)
+        self.platform.adv.start_day(day, self.streams.get("adversaries", day))
+        self.weight = self.platform.creator_weights()
+
+    def _hour(self) -> None:
+        day, hour = divmod(self.tick, 24)
+        self.day, self.hour_of_day = day, hour
+        if hour == 0:
+            self._start_day(day)
+        plat = self.platform
+
+        # 1. Creators go live.
+        self.creators.do("step")
+        self.live_ids = np.flatnonzero(self.live)
+
+        # 2. Viewers online this hour join streams; gifters gift.
+        self.online.do("leave")
+        ids, offsets = self._sessions
+        online = ids[offsets[hour]:offsets[hour + 1]]
+        self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online), random=self.random)
+        self.online.set("online", True)
+        self.tick_rng = self.streams.get("tick", day * 24 + hour)
+        self.online.shuffle_do("step")
+
+        # 3. Bad actors act on the intents the shared adversary rules formed for this hour.
+        intents = plat.adv.intents(self.live)
+        acting = []
+        for viewer, creator, value, stolen in zip(intents.viewer.tolist(), intents.creator.tolist(),
+                                                  intents.intent.tolist(), intents.stolen.tolist()):
+            agent = self.viewer_agents[viewer]
+            agent.intent = (creator, value, stolen)
+            acting.append(agent)
+        mesa.agent.AgentSet(acting, random=self.random).shuffle_do("act")
+
+        # 4. Books: the tally of the hour and the ledger check; the platform's day end at hour 23.
+        plat.tally.viewers_online += len(self.online)
+        plat.reconcile()
+        self.tick += 1
+        if hour == 23:
+            plat.end_of_day(day, runoff=False)
+
+    def _runoff_day(self) -> None:
+        if self.tick == self.active_hours:  # first run-off day: everyone leaves
+            self.online.do("leave")
+            self.online = mesa.agent.AgentSet([], random=self.random)
+            self.creators.do("go_offline")
+            self.live_ids = np.zeros(0, np.int64)
+        day = self.params.days + self.tick - self.active_hours
+        self.day, self.hour_of_day = day, 0
+        self.platform.end_of_day(day, runoff=True)
+        self.tick += 1
+        if day == self.params.days + self.n_runoff - 1:
+            self.running = False
+
+
+def _metric_reporter(key: str):
+    """A model reporter for one metric key (Mesa calls it with the model)."""
+
+    def report(model: LivesimModel) -> float | None:
+        return model.metrics[key]
+
+    report.__name__ = f"report_{key.replace('.', '_')}"
+    return report
+
+
+def run_mesa(params: Params) -> RunResult:
+    """Run one simulation on the Mesa engine (the runner's ``engine=mesa``).
+
+    Parameters
+    ----------
+    params
+        Validated parameters; ``params.seed`` drives the population (as in the core) and the
+        Mesa engine's own dynamic streams.
+
+    Returns
+    -------
+    RunResult
+        The flat metrics (``perf.sim_seconds`` times the stepping only, not building the model)
+        and the daily time series.
+    """
+    model = LivesimModel(params, collect=False)
+    start = time.perf_counter()
+    model.run_model()
+    seconds = time.perf_counter() - start
+    return RunResult(metrics=model.platform.summary(seconds), daily=model.platform.tally.daily)
