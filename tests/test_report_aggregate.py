@@ -140,3 +140,20 @@ def test_parse_point_spec_accepts_spaces_or_commas():
     with pytest.raises(ReportError):
         parse_point_spec("0.8")
 
+
+
+def test_hydra_float_range_sweep_matches_runs_spelled_with_roundoff(tmp_path):
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    sweep_text = "range(0.5,0.96,0.05)"
+    spelled = list(OverridesParser.create().parse_override(f"x={sweep_text}")
+                   .sweep_string_iterator())
+    assert "0.7000000000000001" in spelled
+    for i, text in enumerate(spelled[:-1]):  # the last job never started
+        write_run(tmp_path / str(i), [f"+{LEVER}={text}", "seed=0"], 0, metrics_for(0.5, 0))
+    (tmp_path / "multirun.yaml").write_text(
+        f"hydra:\n  overrides:\n    task:\n    - +{LEVER}={sweep_text}\n    - seed=0\n")
+    sweep = load_sweep(tmp_path)
+    assert f"{LEVER}=0.7" in sweep.points and len(sweep.points) == 9
+    assert sweep.missing["point"].tolist() == [f"{LEVER}=0.95"]
+    assert not sweep.notes

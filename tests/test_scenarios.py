@@ -126,3 +126,18 @@ def test_adaptive_actors_structure_below_a_cap_that_naive_actors_exceed():
     assert (results[0.0] > cap).all()        # naive funders try to move more than the cap allows
     assert (results[1.0] <= cap).all()       # adaptive ones keep every account under it
     assert (results[1.0] > 0.5 * cap).all()  # …and just under it, not far below
+
+
+@pytest.mark.slow
+def test_a_policy_that_works_against_naive_actors_fails_against_adaptive_ones():
+    def harm(adaptation, policy):
+        return np.array([run_core(scenario_params("adaptive_adversary", policy, seed=s, days=20,
+                                                  **{"actors.adaptation": adaptation})).metrics["harm.total"]
+                         for s in range(6)])
+
+    naive, adaptive = harm(0.0, "baseline"), harm(1.0, "baseline")
+    prevented_naive = 1 - naive.sum() / harm(0.0, "none").sum()
+    prevented_adaptive = 1 - adaptive.sum() / harm(1.0, "none").sum()
+    assert prevented_adaptive < prevented_naive
+    d = adaptive - naive  # paired by seed
+    assert d.mean() - 3 * d.std(ddof=1) / np.sqrt(d.size) > 0

@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  (also report.md, plots/, runs.csv, summary.csv and missing.csv in {report.out_dir};"
           f" {report.n_runs} complete runs)")
     if report.n_missing:
-        print(f"  Warning: {report.n_missing} runs are missing or failed; they are listed in "
-              "missing.csv and in the report.")
+        runs = "1 run is" if report.n_missing == 1 else f"{report.n_missing} runs are"
+        print(f"  Warning: {runs} missing or failed; see missing.csv and the report.")
     print(report.recommendation.headline)
     return 0
 

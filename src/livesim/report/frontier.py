@@ -138,7 +138,7 @@ def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role:
                               per_seed.xs(runner_up, level="point")[NET])
     est = format_estimate(paired.value, paired.ci_low, paired.ci_high)
     if not (math.isfinite(paired.ci_low) and math.isfinite(paired.ci_high)):
-        verdict = "with a single common seed the sweep cannot tell them apart."
+        verdict = "with fewer than two common seeds the sweep cannot tell them apart."
     elif paired.ci_low > 0:
         verdict = "the interval excludes zero, so this sweep resolves the ranking."
     else:
@@ -217,6 +217,9 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
             f"{(1 + LEVEL) / 2 * 100:g} % bound, is below the limit")
     no_ci = [str(p) for p in summary.index
              if any(pd.isna(summary.at[p, f"{m}.ci_high"]) for m in limits)]
+    no_ci_note = ([f"{len(no_ci)} point(s) have a single seed and so no interval, which cannot "
+                   f"meet a limit with confidence: {', '.join(no_ci)}; run more seeds to test "
+                   "them."] if no_ci else [])
 
     if not ok.any():
         failing = [m for m, p in passes.items() if not p.any()]
@@ -234,9 +237,7 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
                    "; ".join(f"{_limit_text(m, limits[m])} holds at "
                              f"{', '.join(str(q) for q in p[p].index)}"
                              for m, p in passes.items()) + "."]
-        if no_ci:
-            why.append(f"{len(no_ci)} point(s) have a single seed and so no interval: "
-                       f"{', '.join(no_ci)}; run more seeds to test them.")
+        why += no_ci_note
         why.append(f"Loosen the {binds[0]} limit, or sweep levers that lower {binds[0]}."
                    if len(binds) == 1 else
                    "Loosen one of the limits, or sweep levers that lower both at once.")
@@ -265,10 +266,11 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
                 for m, p in passes.items() if (~p).any()]
     if excluded:
         details.append("Excluded by each limit — " + "; ".join(excluded) + ".")
+    details += no_ci_note
     if not frontier.get(best, False):
         details.append(f"{best} is not on the Pareto frontier: another point is at least as good "
-                       "on every objective, but it does not meet the limits with the required "
-                       "confidence.")
+                       "on every objective by its mean, but none of those points meets the "
+                       f"limits with {level} confidence.")
     return Recommendation(
         best, f"Recommended: {best} — highest mean platform net "
         f"({_mean(r, NET)} currency units) among points meeting {limit_list} with {level} "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -98,7 +99,7 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _mark(ax, xs: Mapping[str, float], ys: Mapping[str, float], baseline: str,
+def _mark(ax: Axes, xs: Mapping[str, float], ys: Mapping[str, float], baseline: str,
           recommended: str | None) -> None:
     """Mark the baseline (square) and the recommended point (star)."""
     if baseline in xs:
@@ -169,6 +170,8 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
             if others:
                 how += (f"; one line per value of {', '.join(others)}" +
                         (f" ({n_lines} lines, legend omitted)" if n_lines > _MAX_LEGEND else ""))
+        if (summary[f"{metric}.n"] < 2).any():
+            how += "; a point with a single seed has no interval"
         _mark(ax, xs, mean.to_dict(), baseline, recommended)
         ax.set_ylabel(_axis_label(metric))
         title = f"{metric} by {x_lever or 'policy point'}"

@@ -325,19 +325,18 @@ def _delta_table(ctx: ReportContext, points: list[str]) -> list[Block]:
 def _missing(ctx: ReportContext) -> list[Block]:
     sweep = ctx.sweep
     blocks: list[Block] = [Heading("Missing and failed runs")]
-    has_multirun = (sweep.root / "multirun.yaml").is_file()
-    if sweep.missing.empty:
-        text = f"None: all {len(sweep.runs)} runs found completed."
-        if not has_multirun:
-            text += (" (No multirun.yaml was found, so runs that never started could not be "
-                     "detected.)")
-        return blocks + [Paragraph(text)]
+    caution = ("" if (sweep.root / "multirun.yaml").is_file() else
+               " No multirun.yaml was found, so runs that never started could not be detected.")
+    n = len(sweep.missing)
+    if n == 0:
+        return blocks + [Paragraph(f"None: all {len(sweep.runs)} runs found completed.{caution}")]
     rows = tuple((_code(r.run_dir) if r.run_dir else "(never created)", _code(r.point),
                   "" if pd.isna(r.seed) else str(r.seed), r.reason)
                  for r in sweep.missing.itertuples(index=False))
     return blocks + [
-        Paragraph(f"{len(sweep.missing)} runs are missing or failed; their points' statistics use "
-                  "the remaining seeds (see the Seeds column). They are also in missing.csv."),
+        Paragraph(f"{'1 run is' if n == 1 else f'{n} runs are'} missing or failed; the statistics "
+                  "of their points use the remaining seeds (see the Seeds column). They are also "
+                  f"listed in missing.csv.{caution}"),
         Table(("Run directory", "Point", SEED, "Reason"), rows, "llrl"),
     ]
 
