@@ -78,10 +78,13 @@ class CoreEngine:
     def _organic_intents(self, online: np.ndarray, live: np.ndarray, weight: np.ndarray,
                          rng: np.random.Generator) -> GiftBatch:
         p, v, c = self.params, self.world.viewers, self.world.creators
-        watching = watch_choice(rng.random(online.size), np.flatnonzero(live), weight)
+        # Every online viewer draws its stream choice (so draws pair across policies), but only
+        # gifters' choices affect an outcome, so only theirs are resolved.
+        u_watch = rng.random(online.size)
         slot = self.gifter_slot[online]
         is_gifter = slot >= 0
-        gifters, slot, watching = online[is_gifter], slot[is_gifter], watching[is_gifter]
+        gifters, slot = online[is_gifter], slot[is_gifter]
+        watching = watch_choice(u_watch[is_gifter], np.flatnonzero(live), weight)
         target = gift_target(rng.random(gifters.size), p.population.loyalty, v.favourites[slot],
                              live, watching)
         rate = gift_rate(p, v.spend_rate[slot], v.gift_value[slot], c.role[target.clip(0)])

@@ -238,12 +238,12 @@ def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates:
     Sessions start by :func:`hour_weights` and end at midnight at the latest.
     """
     online = candidates[rng.random(candidates.size) < p_online[candidates]]
-    start = rng.choice(24, size=online.size, p=hour_weights())
-    hours = (start[:, None] + np.arange(session_hours)[None, :]).ravel()
+    start = rng.choice(24, size=online.size, p=hour_weights()).astype(np.int8)
+    hours = (start[:, None] + np.arange(session_hours, dtype=np.int8)[None, :]).ravel()
     ids = np.repeat(online, session_hours)
     keep = hours < 24
     hours, ids = hours[keep], ids[keep]
-    order = np.argsort(hours, kind="stable")
+    order = np.argsort(hours, kind="stable")  # int8 keys: numpy uses a radix sort
     counts = np.bincount(hours, minlength=24)
     offsets = np.concatenate(([0], np.cumsum(counts)))
     return ids[order], offsets
