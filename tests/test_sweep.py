@@ -73,3 +73,18 @@ def test_a_bad_value_in_a_sweep_fails_before_any_summary(tmp_path):
     assert "`economy.platform_share`" in out.stderr and "no run of this sweep was started" in out.stderr
     assert "Traceback" not in out.stderr
     assert not list(tmp_path.rglob("summary.json"))  # not even the valid point ran
+
+
+def test_optuna_tradeoff_search_runs_trials_as_ordinary_runs(tmp_path):
+    out = sweep(tmp_path, "hydra/sweeper=tradeoff_search", "hydra.sweeper.n_trials=3", "population=small",
+                "days=2", "scenario=laundering_ring", "hydra.sweep.dir=search")
+    assert out.returncode == 0, out.stderr[-3000:]
+    search = tmp_path / "search"
+    runs = complete_runs(search)
+    assert len(runs) == 3
+    results = (search / "optimization_results.yaml").read_text()
+    assert "policy.risk_threshold" in results and "solutions" in results  # multi-objective: a Pareto set
+    assert "[3/3] runs complete" in out.stderr
+    for name in runs:
+        summary = json.loads((search / name / "summary.json").read_text())
+        assert 0.5 <= summary["config"]["policy"]["risk_threshold"] <= 0.95

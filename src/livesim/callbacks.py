@@ -70,7 +70,8 @@ class SweepProgress(Callback):
             print(f"livesim: {err} (no run of this sweep was started)", file=sys.stderr, flush=True)
             sys.exit(2)
         try:
-            total = count_sweep_jobs(list(config.hydra.overrides.task))
+            # An optimising sweeper says how many trials it runs; a grid sweep is a product.
+            total = int(config.hydra.sweeper.get("n_trials") or count_sweep_jobs(list(config.hydra.overrides.task)))
         except Exception:  # an exotic sweeper syntax: progress without a total
             total = 0
         done = sum(1 for p in sweep_dir.glob(f"*/{SUMMARY}") if is_complete(p.parent))

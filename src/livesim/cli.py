@@ -65,8 +65,12 @@ def headline_table(metrics: dict[str, float | None]) -> str:
     return "\n".join(f"  {label:<{width}}  {_fmt(metrics.get(key))}" for key, label in HEADLINE)
 
 
+#: What a run returns to a Hydra sweeper (e.g. ``hydra/sweeper=tradeoff_search``), in this order.
+OBJECTIVES = ("revenue.platform_net", "harm.total", "enforcement.fp_rate")
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def _app(cfg: DictConfig) -> None:
+def _app(cfg: DictConfig) -> tuple[float, ...]:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     overrides = list(hc.overrides.task)
@@ -80,15 +84,17 @@ def _app(cfg: DictConfig) -> None:
     command = "livesim " + " ".join(shlex.quote(o) for o in overrides)
     summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
                          git_commit=git_commit())
+    m = summary["metrics"]
+    objectives = tuple(float(m[k] or 0.0) for k in OBJECTIVES)
     if hc.mode == RunMode.MULTIRUN:
-        m = summary["metrics"]
         print(f"  run {hc.job.num}: {' '.join(overrides)} → net {_fmt(m['revenue.platform_net'])}, "
               f"harm {_fmt(m['harm.total'])}, FP {_fmt(m['enforcement.false_positives'])}", flush=True)
-        return
+        return objectives
     print(f"livesim: scenario '{params.scenario}', policy '{params.policy.name}', engine "
           f"{params.engine}, {params.population.viewers:,} viewers × {params.days} days, seed {params.seed}")
     print(headline_table(summary["metrics"]))
     print(f"Results: {out_dir}")
+    return objectives
 
 
 def main() -> None:
