@@ -1,4 +1,4 @@
-"""Agents of the Mesa model: a :class:`CreatorAgent` per creator and a :class:`ViewerAgent` per viewer.
+"""Agents of the Mesa model: a :class:`CreatorAgent` per creator, a :class:`ViewerAgent` per viewer.
 
 An agent carries who it is (its row in the population arrays and its role) and what it does in
 one tick. Its money and enforcement state live in the shared :class:`~livesim.platform.Platform`
@@ -50,7 +50,8 @@ class CreatorAgent(mesa.Agent):
     account : int
         Id in the shared account space of :class:`~livesim.policy.Enforcement` (viewers first).
     role : str
-        ``"benign"``, ``"ring_creator"``, ``"fraud_accomplice"``, ``"violating"`` or ``"bot_boosted"``.
+        ``"benign"``, ``"ring_creator"``, ``"fraud_accomplice"``, ``"violating"`` or
+        ``"bot_boosted"``.
     live : bool
         Whether the creator is live in the current hour.
     live_from : int
@@ -77,7 +78,8 @@ class CreatorAgent(mesa.Agent):
             The day's schedule generator (shared by all creators, drawn in creator order).
         """
         # Both draws are always made, so the number of draws does not depend on the outcome.
-        # The rule mirrors livesim.core (CoreEngine._active_day); see the model docs.
+        # This restates, per agent, the rule inlined in CoreEngine._active_day (live_prob, then a
+        # start hour by hour_weights, for live_hours); it belongs in world.py as a shared rule.
         live_today = rng.random() < self.model.world.creators.live_prob[self.index]
         start = int(rng.choice(24, p=self.model.hour_p))
         self.live_from = start if live_today else -1
@@ -157,7 +159,8 @@ class ViewerAgent(mesa.Agent):
     sent : float
         Value of gifts the policy let through this hour (currency).
     intent : tuple or None
-        A bad actor's ``(creator, value, stolen)`` for this hour, set by the model before :meth:`act`.
+        A bad actor's ``(creator, value, stolen)`` for this hour, set by the model before
+        :meth:`act`.
     """
 
     model: LivesimModel
@@ -178,7 +181,7 @@ class ViewerAgent(mesa.Agent):
 
     # ------------------------------------------------------------------ behaviour
     def step(self) -> None:
-        """One online hour: join a live stream by audience weight; a gifter then forms and sends gifts."""
+        """One online hour: join a live stream by audience weight; a gifter then sends gifts."""
         m = self.model
         rng = m.tick_rng
         self.sent = 0.0
@@ -186,8 +189,8 @@ class ViewerAgent(mesa.Agent):
         if self.slot < 0:
             return
         p, v, s = m.params, m.world.viewers, self.slot
-        target = int(gift_target(np.array([rng.random()]), p.population.loyalty, v.favourites[s:s + 1],
-                                 m.live, np.array([self.watching]))[0])
+        target = int(gift_target(np.array([rng.random()]), p.population.loyalty,
+                                 v.favourites[s:s + 1], m.live, np.array([self.watching]))[0])
         if target < 0:
             return
         rate = gift_rate(p, v.spend_rate[s:s + 1], v.gift_value[s:s + 1],
@@ -197,7 +200,7 @@ class ViewerAgent(mesa.Agent):
             self.gift(target, gifts * float(v.gift_value[s]))
 
     def act(self) -> None:
-        """A bad actor's hour: send the intent the shared adversary rules formed (``self.intent``)."""
+        """A bad actor's hour: send the intent the shared adversary rules formed for it."""
         self.sent = 0.0
         if self.intent is None:
             return
@@ -212,8 +215,8 @@ class ViewerAgent(mesa.Agent):
         policy gates it, coins are bought (with a stolen card when ``stolen``), the gift is split
         between platform and creator, and the ledger records it.
         """
-        batch = GiftBatch(np.array([self.index]), np.array([int(creator)]), np.array([float(value)]),
-                          np.array([bool(stolen)]))
+        batch = GiftBatch(np.array([self.index]), np.array([int(creator)]),
+                          np.array([float(value)]), np.array([bool(stolen)]))
         sent = float(self.model.platform.settle(batch, self.model.day)[0])
         self.sent += sent
         return sent

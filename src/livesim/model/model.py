@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import time
+import warnings
 from functools import cache
 from typing import Any
 
@@ -38,11 +39,18 @@ from livesim.platform import Platform, RunResult, runoff_days
 from livesim.rng import Streams
 from livesim.world import V_BENIGN, build_world, hour_weights, sessions_for_day
 
-__all__ = ["REPORTED_METRICS", "LivesimModel", "MesaStreams", "param_keys", "run_mesa"]
+__all__ = ["AGENT_RECORDS_LIMIT", "REPORTED_METRICS", "LivesimModel", "MesaStreams", "param_keys",
+           "run_mesa"]
 
 #: Metric keys collected every step by the model's DataCollector (all but the ``perf.*`` ones,
 #: which only mean something for a finished run).
 REPORTED_METRICS = tuple(k for k in METRICS if not k.startswith("perf."))
+
+#: With ``collect="auto"``, agent data is collected only while agents × steps stays at or under
+#: this many records (a record is one agent at one step, about 130 bytes: 5 M take ~650 MB).
+AGENT_RECORDS_LIMIT = 5_000_000
+
+_COLLECT = ("auto", "all", "model", "off")
 
 _MAX_SEED = 2**63 - 1
 
@@ -113,8 +121,11 @@ class LivesimModel(mesa.Model):
         ``batch_run(..., iterations=n)`` gives ``n`` independent replications). The seed used
         is ``model.params.seed``.
     collect
-        Collect model and agent data every step (``self.datacollector``). Switch off for long or
-        large runs where only the final metrics matter (:func:`run_mesa` does).
+        What ``self.datacollector`` collects at the start and after every step: ``"all"`` (model
+        and agent reporters), ``"model"`` (model reporters only), ``"off"`` (nothing; the
+        fastest, as :func:`run_mesa` uses) or ``"auto"`` (``"all"`` while agents × steps stays
+        within :data:`AGENT_RECORDS_LIMIT`, else ``"model"`` with a warning). The chosen mode
+        is ``model.collect``.
     **overrides
         Parameters by dotted config key or by unique last part, e.g.
         ``LivesimModel(**{"population.viewers": 2000})``,
@@ -143,9 +154,10 @@ class LivesimModel(mesa.Model):
     live : numpy.ndarray
         Boolean mask over creators live in the current hour.
     datacollector : mesa.DataCollector
-        Model reporters: every metric in :data:`REPORTED_METRICS` (so far), ``hour``,
-        ``viewers_online``, ``creators_live``. Agent reporters: ``coins``, ``earnings``,
-        ``status``.
+        Model reporters: every metric in :data:`REPORTED_METRICS` (the run so far), ``day``,
+        ``hour``, ``viewers_online``, ``creators_live``. Agent reporters: ``coins``,
+        ``earnings``, ``status``. The platform's daily time series (the rows of
+        ``timeseries.csv``) is ``model.platform.tally.daily``.
 
     Examples
     --------
@@ -155,7 +167,7 @@ class LivesimModel(mesa.Model):
     """
 
     def __init__(self, params: Params | None = None, *, seed: Any = None, rng: Any = None,
-                 collect: bool = True, **overrides: Any) -> None:
+                 collect: str = "auto", **overrides: Any) -> None:
         if seed is not None and rng is not None:
             raise ValueError("Pass either `seed` or `rng` to LivesimModel, not both.")
         given = rng if rng is not None else seed
@@ -168,8 +180,13 @@ class LivesimModel(mesa.Model):
 
         base = params if params is not None else Params()
         dotted = {_dotted(k): v for k, v in overrides.items()}
-        self.params: Params = base.replace(**dotted, seed=livesim_seed, engine="mesa")
-        self.collect = bool(collect)
+        if dotted.get("engine", "mesa") != "mesa":
+            raise ConfigError(f"LivesimModel is the Mesa engine; got engine={dotted['engine']!r}.")
+        dotted.update(seed=livesim_seed, engine="mesa")
+        self.params: Params = base.replace(**dotted)
+        if collect not in _COLLECT:
+            raise ValueError(f"collect must be one of {', '.join(map(repr, _COLLECT))}; "
+                             f"got {collect!r}.")
 
         p = self.params
         self.world = build_world(p, Streams(p.seed))  # the same population as the core's
@@ -200,17 +217,29 @@ class LivesimModel(mesa.Model):
         self._metrics: dict[str, float | None] = {}
         self._metrics_tick = -1
 
+        if collect == "auto":
+            records = (v.n + c.n) * (self.active_hours + self.n_runoff + 1)
+            collect = "all" if records <= AGENT_RECORDS_LIMIT else "model"
+            if collect == "model":
+                warnings.warn(
+                    f"LivesimModel collects model data only: agent data for {v.n + c.n:,} agents × "
+                    f"{self.active_hours + self.n_runoff + 1:,} steps would be {records:,} records "
+                    f"(limit {AGENT_RECORDS_LIMIT:,}). Pass collect='all' to collect it anyway.",
+                    stacklevel=2)
+        self.collect: str = collect
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "hour": "tick",
+                "day": "day",
+                "hour": "hour_of_day",
                 "viewers_online": "viewers_online",
                 "creators_live": "creators_live",
                 **{key: _metric_reporter(key) for key in REPORTED_METRICS},
             },
-            agent_reporters={"coins": "coins", "earnings": "earnings", "status": "status"},
+            agent_reporters=({"coins": "coins", "earnings": "earnings", "status": "status"}
+                             if collect == "all" else None),
         )
         self.running = True
-        if self.collect:
+        if self.collect != "off":
             self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ reporters
@@ -236,7 +265,7 @@ class LivesimModel(mesa.Model):
 
     @property
     def metrics(self) -> dict[str, float | None]:
-        """The run's metrics as they stand (``Platform.summary`` keys; ``perf.*`` not meaningful)."""
+        """The run's metrics so far (``Platform.summary`` keys; ``perf.*`` mean nothing here)."""
         if self._metrics_tick != self.tick:
             self._metrics = self.platform.summary(0.0)
             self._metrics_tick = self.tick
@@ -251,11 +280,11 @@ class LivesimModel(mesa.Model):
             self._runoff_day()
         else:
             self._hour()
-        if self.collect:
+        if self.collect != "off":
             self.datacollector.collect(self)
 
     def choose_stream(self, u: float) -> int:
-        """Creator a viewer watches this hour for its uniform draw ``u`` (``-1``: nobody is live)."""
+        """Creator a viewer with uniform draw ``u`` watches this hour (``-1``: nobody is live)."""
         return int(watch_choice(np.array([u]), self.live_ids, self.weight)[0])
 
     def _start_day(self, day: int) -> None:
@@ -282,7 +311,8 @@ class LivesimModel(mesa.Model):
         self.online.do("leave")
         ids, offsets = self._sessions
         online = ids[offsets[hour]:offsets[hour + 1]]
-        self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online), random=self.random)
+        self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online),
+                                          random=self.random)
         self.online.set("online", True)
         self.tick_rng = self.streams.get("tick", day * 24 + hour)
         self.online.shuffle_do("step")
@@ -343,7 +373,7 @@ def run_mesa(params: Params) -> RunResult:
         The flat metrics (``perf.sim_seconds`` times the stepping only, not building the model)
         and the daily time series.
     """
-    model = LivesimModel(params, collect=False)
+    model = LivesimModel(params, collect="off")
     start = time.perf_counter()
     model.run_model()
     seconds = time.perf_counter() - start

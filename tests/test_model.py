@@ -1,0 +1,187 @@
+"""The Mesa engine (``livesim.model``): Mesa conventions, books, determinism, the runner path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from livesim.core import CoreEngine
+from livesim.metrics import METRICS
+from livesim.model import REPORTED_METRICS, CreatorAgent, LivesimModel, ViewerAgent, run_mesa
+from livesim.params import ConfigError, Params
+from livesim.platform import runoff_days
+from livesim.runner import simulate
+
+TINY = {"population.viewers": 300, "population.creators": 10, "days": 1}
+# Every typology at once, at shares that make each act in a tiny world.
+BUSY = {
+    "population.viewers": 1_500, "population.creators": 30, "days": 2,
+    "actors.ring.funder_share": 0.01, "actors.card_fraud.fraudster_share": 0.01,
+    "actors.bots.bot_share": 0.02, "actors.bots.bots_per_creator": 10,
+    "actors.minors.share": 0.2, "actors.violating.creator_share": 0.1, "actors.adaptation": 0.5,
+    "actors.card_fraud.chargeback_delay_median_days": 3.0,
+    "actors.card_fraud.chargeback_delay_max_days": 6,
+}
+
+
+def params(**dotted) -> Params:
+    return Params().replace(**{**TINY, **dotted})
+
+
+def without_perf(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if not k.startswith("perf.")}
+
+
+def test_batch_run_sweeps_keyword_parameters_and_collects_both_tables():
+    rows = mesa.batch_run(
+        LivesimModel,
+        parameters={"viewers": 300, "creators": 10, "days": 1, "risk_threshold": [0.8, 0.95]},
+        iterations=2, max_steps=200, display_progress=False,
+    )
+    df = pd.DataFrame(rows)
+    assert df["RunId"].nunique() == 4
+    assert set(df["risk_threshold"]) == {0.8, 0.95}
+    wanted = {"revenue.gross", "harm.total", "ledger.imbalance", "AgentID", "coins", "status"}
+    assert wanted <= set(df.columns)
+    per_run = df.groupby("RunId")
+    assert (per_run["AgentID"].nunique() == 310).all()  # one agent row per creator and viewer
+    last_step = 24 + runoff_days(params()) - 1  # batch_run reports the last collected step
+    assert (df["Step"] == last_step).all()
+    assert (df["ledger.imbalance"] == 0).all()
+
+
+def test_unseeded_replications_differ_and_seeded_ones_repeat():
+    a, b = LivesimModel(**TINY), LivesimModel(**TINY)
+    assert a.params.seed != b.params.seed  # Mesa's convention: no seed, fresh randomness
+    assert LivesimModel(seed=7, **TINY).params.seed == 7
+    assert LivesimModel(rng=8, **TINY).params.seed == 8
+    assert LivesimModel(params(seed=9)).params.seed == 9
+    assert LivesimModel(params(seed=9), seed=10).params.seed == 10  # the keyword wins
+    gen_seed = LivesimModel(rng=np.random.default_rng(3), **TINY).params.seed
+    assert LivesimModel(rng=np.random.default_rng(3), **TINY).params.seed == gen_seed
+    with pytest.raises(ValueError, match="either"):
+        LivesimModel(seed=1, rng=1, **TINY)
+
+
+def test_datacollector_has_a_model_row_per_step_and_an_agent_row_per_agent_and_step():
+    model = LivesimModel(params(seed=5))
+    model.run_model()
+    steps = 24 + runoff_days(model.params)
+    assert model.steps == model.tick == steps
+    assert not model.running
+    mdf = model.datacollector.get_model_vars_dataframe()
+    adf = model.datacollector.get_agent_vars_dataframe()
+    assert len(mdf) == steps + 1  # the initial state, then every step
+    assert set(REPORTED_METRICS) <= set(mdf.columns)
+    assert list(mdf["hour"][1:25]) == list(range(24))
+    assert mdf["viewers_online"].sum() == model.platform.tally.viewers_online
+    assert len(adf) == (steps + 1) * 310
+    assert list(adf.columns) == ["coins", "earnings", "status"]
+    assert set(adf["status"]) <= {"ok", "restricted", "suspended"}
+    assert mdf["revenue.gross"].iloc[-1] == pytest.approx(model.platform.tally.gross)
+    assert mdf["revenue.gross"].is_monotonic_increasing
+
+
+def test_agent_data_is_switched_off_for_models_too_big_to_record():
+    with pytest.warns(UserWarning, match="model data only"):
+        model = LivesimModel(viewers=50_000, creators=100, days=5, seed=1)
+    assert model.collect == "model"
+    assert not model.datacollector.agent_reporters
+    assert LivesimModel(collect="off", **TINY).datacollector.model_vars["revenue.gross"] == []
+
+
+def test_keyword_parameters_take_dotted_keys_and_unique_short_names():
+    model = LivesimModel(viewers=300, creators=10, days=2, risk_threshold=0.9,
+                         **{"economy.platform_share": 0.6, "actors.minors.gifter_share": 0.1})
+    p = model.params
+    assert (p.population.viewers, p.population.creators, p.days) == (300, 10, 2)
+    assert p.policy.risk_threshold == 0.9
+    assert p.economy.platform_share == 0.6
+    assert p.actors.minors.gifter_share == 0.1
+    assert p.engine == "mesa"
+    with pytest.raises(ConfigError, match="ambiguous.*population.gifter_share"):
+        LivesimModel(gifter_share=0.1, **TINY)
+    with pytest.raises(ConfigError, match="Unknown model parameter `viewerz`"):
+        LivesimModel(viewerz=10)
+    with pytest.raises(ConfigError, match="risk_threshold"):
+        LivesimModel(risk_threshold=1.5, **TINY)
+
+
+def test_agents_are_one_per_account_and_show_the_platforms_books():
+    model = LivesimModel(Params().replace(**BUSY, seed=3), collect="off")
+    model.run_model()
+    v, c = model.world.viewers, model.world.creators
+    viewers, creators = model.agents_by_type[ViewerAgent], model.agents_by_type[CreatorAgent]
+    assert (len(viewers), len(creators)) == (v.n, c.n)
+    assert [a.index for a in model.viewer_agents] == list(range(v.n))
+    assert sum(a.coins for a in viewers) == pytest.approx(model.platform.coins.sum())
+    assert sum(a.earnings for a in creators) == pytest.approx(model.platform.tally.creator_share)
+    assert sum(a.balance for a in creators) == pytest.approx(
+        model.platform.cleared.sum() + model.platform.pending.sum())
+    assert {a.role for a in model.bad_actors} == {"ring_funder", "card_fraudster", "bot"}
+    assert len(viewers.select(lambda a: a.is_gifter)) == v.gifter_ids.size
+    actioned = [a for a in model.agents if a.status != "ok"]
+    assert actioned  # the policy acted on someone in this busy world
+    assert all(model.platform.enf.status[a.account] > 0 for a in actioned)
+
+
+def test_every_typology_moves_money_and_the_ledger_balances_at_every_step():
+    model = LivesimModel(Params().replace(**BUSY, seed=11), collect="model")
+    model.run_model()
+    mdf = model.datacollector.get_model_vars_dataframe()
+    assert (mdf["ledger.imbalance"] == 0).all()
+    assert model.platform.ledger.max_imbalance == 0
+    m = model.metrics
+    for key in ("harm.laundered", "harm.fraud_loss", "harm.minor_spend", "harm.violating_gifts",
+                "harm.bot_diverted_gifts", "enforcement.true_positives"):
+        assert m[key] > 0, key
+
+
+def test_same_seed_gives_identical_metrics_and_another_seed_does_not():
+    p = Params().replace(**BUSY, seed=21, engine="mesa")
+    first, second = run_mesa(p), run_mesa(p)
+    assert without_perf(first.metrics) == without_perf(second.metrics)
+    assert first.daily == second.daily
+    other = run_mesa(p.replace(seed=22))
+    assert without_perf(other.metrics) != without_perf(first.metrics)
+
+
+def test_the_population_is_the_cores_for_the_same_seed():
+    p = Params().replace(**BUSY, seed=4)
+    mesa_world, core_world = LivesimModel(p, collect="off").world, CoreEngine(p).world
+    for part in ("viewers", "creators"):
+        mine, theirs = getattr(mesa_world, part), getattr(core_world, part)
+        for name in vars(theirs):
+            assert np.array_equal(getattr(mine, name), getattr(theirs, name)), f"{part}.{name}"
+
+
+def test_who_is_online_does_not_depend_on_the_policy():
+    # Common random numbers within the Mesa engine: sessions are drawn from streams keyed by day.
+    base = Params().replace(**BUSY, seed=2, engine="mesa")
+    lenient = run_mesa(base.replace(**{"policy.risk_threshold": 0.99}))
+    strict = run_mesa(base.replace(**{"policy.risk_threshold": 0.3}))
+    online = [[d["viewers_online"] for d in run.daily] for run in (lenient, strict)]
+    assert online[0] == online[1]
+    assert lenient.metrics["enforcement.actions"] < strict.metrics["enforcement.actions"]
+
+
+def test_runner_with_engine_mesa_returns_every_metric_and_the_daily_series():
+    p = params(seed=1, engine="mesa")
+    result = simulate(p)
+    assert set(result.metrics) == set(METRICS)
+    assert result.metrics["perf.sim_seconds"] > 0
+    assert result.metrics["perf.agent_steps_per_second"] == pytest.approx(
+        310 * 24 / result.metrics["perf.sim_seconds"])
+    assert len(result.daily) == p.days + runoff_days(p)
+    assert result.metrics["ledger.imbalance"] == 0
+
+
+def test_only_the_model_package_imports_mesa():
+    code = ("import sys, livesim.runner, livesim.core, livesim.platform, livesim.report.aggregate; "
+            "sys.exit(int('mesa' in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
