@@ -60,7 +60,7 @@ def test_review_works_the_riskiest_accounts_first_up_to_capacity():
     ids = np.array([5, 6, 7, 8])
     enf.in_review[ids] = True
     enf.priority[ids] = [0.6, 0.9, 0.7, 0.55]
-    enf.review(day=0, rng=np.random.default_rng(0))
+    enf.review(day=0, draw=lambda: np.random.default_rng(0))
     assert list(np.flatnonzero(enf.in_review)) == [5, 8]
     assert enf.reviews_done == 2
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+import numpy as np
+
 from livesim.policy import Enforcement
 
 __all__ = ["DAILY_COLUMNS", "METRICS", "Metric", "Tally", "agent_steps", "summarize"]
@@ -111,8 +113,8 @@ class Tally:
             "payouts": d["payouts"],
             "chargebacks": d["chargebacks"],
             "viewers_online": d["viewers_online"],
-            "enforcement.actions": int(enforcement.ever_actioned.sum()),
-            "review.backlog": int(enforcement.in_review.sum()),
+            "enforcement.actions": int(np.count_nonzero(enforcement.ever_actioned)),
+            "review.backlog": int(np.count_nonzero(enforcement.in_review)),
             "ledger.imbalance": imbalance,
             "runoff": int(runoff),
         })

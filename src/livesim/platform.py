@@ -131,8 +131,8 @@ class Platform:
             ids, risk = enf.score_day(day, noise)
             enf.act(day, ids, risk)
             self._schedule_chargebacks(day)
-        enf.review(day, self.streams.get("review", day))
-        enf.appeals(day, self.streams.get("appeals", day))
+        enf.review(day, lambda: self.streams.get("review", day))
+        enf.appeals(day, lambda: self.streams.get("appeals", day))
         if not runoff:
             self.adv.end_day(day)
         self._land_chargebacks(day)

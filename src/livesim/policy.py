@@ -8,6 +8,8 @@ calls them once per tick or day for all accounts and the Mesa model calls them f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from livesim.detection import calibrated_risk, separation
@@ -19,7 +21,7 @@ from livesim.world import (
 __all__ = ["OK", "RESTRICTED", "SUSPENDED", "Enforcement", "GiftBatch"]
 
 OK, RESTRICTED, SUSPENDED = 0, 1, 2
-_NO_DAY = np.iinfo(np.int32).min
+_NO_DAY = -1_000_000  # "never": far enough in the past that any strike has expired
 
 
 class GiftBatch:
@@ -75,7 +77,7 @@ class Enforcement:
         self.last_strike_day = np.full(n, _NO_DAY, np.int32)
         self.in_review = np.zeros(n, bool)
         self.priority = np.zeros(n, np.float32)
-        self.appeal_day = np.full(n, _NO_DAY, np.int32)
+        self.appeals_due: dict[int, list[np.ndarray]] = {}
         self.appealed = np.zeros(n, bool)
         self.churned = np.zeros(n, bool)
         self.reversals = 0
@@ -110,6 +112,7 @@ class Enforcement:
         self.usual_value = np.zeros(n, np.float32)
         self.tried_today = np.zeros(n, bool)
         self.ever_tried = np.zeros(n, bool)  # the detector's scope: accounts that ever transacted
+        self._active_today = False
 
         self.is_minor = v.is_minor
         self.gate_u = v.gate_u
@@ -134,6 +137,7 @@ class Enforcement:
         v, c = batch.viewer, batch.creator
         cid = c + self.n_viewers
         self.tried_today[v] = True
+        self._active_today = True
         self.tried_today[cid] = True
         sender_ok = (self.status[v] == OK) & ~self.churned[v]
         sender_ok &= (day - self.born_day[v]) >= pol.min_account_age_days
@@ -185,12 +189,19 @@ class Enforcement:
             self.in_review[q] = True
             self.priority[q] = risk[np.searchsorted(ids, q)]  # ids is sorted (from flatnonzero)
 
-    def review(self, day: int, rng: np.random.Generator) -> None:
-        """Human review decides the riskiest queued accounts, up to the daily capacity."""
+    def review(self, day: int, draw: Callable[[], np.random.Generator]) -> None:
+        """Human review decides the riskiest queued accounts, up to the daily capacity.
+
+        ``draw`` returns the day's review generator; it is only called when there is work.
+        """
         pol = self.pol
+        if pol.review_capacity == 0 or not self.in_review.any():
+            self.backlog_max = max(self.backlog_max, int(np.count_nonzero(self.in_review)))
+            return
         queue = np.flatnonzero(self.in_review)
         k = min(pol.review_capacity, queue.size)
         if k > 0:
+            rng = draw()
             # Highest risk first; ties by account id so the order is deterministic.
             order = np.lexsort((queue, -self.priority[queue]))[:k]
             picked = queue[order]
@@ -200,7 +211,7 @@ class Enforcement:
             self.in_review[picked] = False
             self.reviews_done += int(k)
             self._strike(day, picked[violation], automated=False)
-        self.backlog_max = max(self.backlog_max, int(self.in_review.sum()))
+        self.backlog_max = max(self.backlog_max, int(np.count_nonzero(self.in_review)))
 
     def _strike(self, day: int, ids: np.ndarray, automated: bool) -> None:
         pol = self.pol
@@ -221,24 +232,30 @@ class Enforcement:
         self.churned[churn] = True
         appeal = newly[~self.appealed[newly] & (self.appeal_u[newly] < pol.appeal_rate)]
         self.appealed[appeal] = True
-        self.appeal_day[appeal] = day + pol.appeal_delay_days
+        if appeal.size:
+            self.appeals_due.setdefault(day + pol.appeal_delay_days, []).append(appeal)
 
-    def appeals(self, day: int, rng: np.random.Generator) -> np.ndarray:
-        """Decide appeals due today; return the accounts whose action was reversed."""
-        due = np.flatnonzero(self.appeal_day == day)
-        if due.size == 0:
-            return due
-        correct = rng.random(due.size) < self.pol.reviewer_accuracy
+    def appeals(self, day: int, draw: Callable[[], np.random.Generator]) -> np.ndarray:
+        """Decide appeals due today; return the accounts whose action was reversed.
+
+        ``draw`` returns the day's appeals generator; it is only called when an appeal is due.
+        """
+        if day not in self.appeals_due:
+            return np.zeros(0, np.int64)
+        due = np.unique(np.concatenate(self.appeals_due.pop(day)))
+        correct = draw().random(due.size) < self.pol.reviewer_accuracy
         reverse = np.where(self.target[due], ~correct, correct)
         back = due[reverse & (self.status[due] != OK)]
         self.status[back] = OK
         self.strikes[back] = 0
-        self.appeal_day[due] = _NO_DAY
         self.reversals += int(back.size)
         return back
 
     def end_day(self) -> None:
         """Roll today's activity into each account's usual level and clear the day's counters."""
+        if not self._active_today:
+            return  # a day without a gift (the run-off): nothing to roll
+        self._active_today = False
         active = self.tried_today
         self.ever_tried |= active
         self.usual_value[active] = 0.8 * self.usual_value[active] + 0.2 * self.today_value[active]
