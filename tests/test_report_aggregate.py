@@ -6,7 +6,7 @@ import json
 import math
 
 import pytest
-from report_fixtures import LEVER, make_sweep, metrics_for, write_run
+from report_fixtures import COMMAND, LEVER, make_sweep, metrics_for, write_run
 
 from livesim.report.aggregate import (
     ReportError,
@@ -27,7 +27,8 @@ def test_runs_table_has_one_row_per_complete_run_with_lever_seed_and_metrics(tmp
     row = sweep.runs[(sweep.runs[LEVER] == 0.8) & (sweep.runs["seed"] == 3)].iloc[0]
     assert row["revenue.platform_net"] == pytest.approx(metrics_for(0.8, 3)["revenue.platform_net"])
     assert sweep.missing.empty
-    assert sweep.provenance.commands and sweep.provenance.versions == ("0.1.0",)
+    assert sweep.provenance.sweep_command == COMMAND and sweep.provenance.run_command is None
+    assert sweep.provenance.versions == ("0.1.0",)
 
 
 def test_float_lever_spelled_with_roundoff_groups_with_its_rounded_value(tmp_path):
@@ -63,6 +64,19 @@ def test_run_that_never_started_is_listed_from_multirun_yaml(tmp_path):
 def test_without_multirun_yaml_absent_runs_cannot_be_detected(tmp_path):
     make_sweep(tmp_path, skip={(0.9, 4)}, multirun=False)
     assert load_sweep(tmp_path).missing.empty
+
+
+def test_per_run_commands_leave_the_sweep_command_to_multirun_yaml(tmp_path):
+    for seed in range(2):
+        write_run(tmp_path / str(seed), [f"{LEVER}=0.5", f"seed={seed}"], seed,
+                  metrics_for(0.5, seed), command=f"livesim {LEVER}=0.5 seed={seed}")
+    (tmp_path / "multirun.yaml").write_text(
+        f"hydra:\n  overrides:\n    hydra: [hydra.mode=MULTIRUN, hydra/launcher=joblib]\n"
+        f"    task: [{LEVER}=0.5, 'seed=range(0,2)']\n")
+    prov = load_sweep(tmp_path).provenance
+    assert prov.sweep_command == (f"livesim -m {LEVER}=0.5 'seed=range(0,2)' "
+                                  "hydra/launcher=joblib")
+    assert prov.run_command == f"livesim {LEVER}=0.5 seed=0"
 
 
 def test_null_metric_is_nan_not_dropped(tmp_path):

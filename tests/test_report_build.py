@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from report_fixtures import COMMAND, LEVER, make_sweep, metrics_for, write_run
+from report_fixtures import COMMAND, LEVER, core_metrics, make_sweep, metrics_for, write_run
 
 from livesim.report import ReportError, build_report, write_report
 from livesim.report.aggregate import load_sweep
@@ -78,14 +78,14 @@ def test_report_answers_the_question_and_shows_how_to_reproduce(built):
 
 
 def test_build_report_returns_the_html_path_and_honours_out_dir(tmp_path):
-    make_sweep(tmp_path / "sweep", thresholds=(0.5, 0.9), seeds=range(2))
+    make_sweep(tmp_path / "sweep", thresholds=(0.5, 0.9), seeds=range(2), metrics=core_metrics)
     html = build_report(tmp_path / "sweep", out_dir=tmp_path / "out")
     assert html == tmp_path / "out" / "report.html" and html.is_file()
     assert not (tmp_path / "sweep" / "report.html").exists()
 
 
 def test_single_seed_sweep_reports_means_and_says_there_is_no_interval(tmp_path):
-    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=[0])
+    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=[0], metrics=core_metrics)
     report = write_report(tmp_path)
     assert "no CI: 1 seed" in report.markdown.read_text()
 
@@ -93,7 +93,7 @@ def test_single_seed_sweep_reports_means_and_says_there_is_no_interval(tmp_path)
 def test_categorical_lever_is_drawn_as_bars(tmp_path):
     for i, (action, t) in enumerate([("restrict", 0.5), ("suspend", 0.9)] * 2):
         write_run(tmp_path / str(i), [f"policy.action={action}", f"seed={i // 2}"], i // 2,
-                  metrics_for(t, i // 2))
+                  core_metrics(t, i // 2))
     assert numeric_lever(load_sweep(tmp_path)) is None
     report = write_report(tmp_path, baseline="policy.action=restrict")
     assert report.recommendation.point == "policy.action=suspend"
@@ -106,7 +106,7 @@ def test_second_lever_gets_one_line_per_value(tmp_path):
         for hold in (7, 14):
             for seed in range(2):
                 write_run(tmp_path / str(job), [f"{LEVER}={t}", f"policy.payout_hold_days={hold}",
-                                                f"seed={seed}"], seed, metrics_for(t, seed))
+                                                f"seed={seed}"], seed, core_metrics(t, seed))
                 job += 1
     report = write_report(tmp_path, baseline=f"{LEVER}=0.5 policy.payout_hold_days=7")
     md = report.markdown.read_text()

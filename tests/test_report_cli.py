@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from report_fixtures import LEVER, make_sweep
+from report_fixtures import LEVER, core_metrics, make_sweep
 
 from livesim.report.cli import main
 
 
 def test_cli_writes_the_report_and_prints_the_recommendation(tmp_path, capsys):
-    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=range(3))
+    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=range(3), metrics=core_metrics)
     assert main([str(tmp_path), "--max-harm", "1200"]) == 0
     out = capsys.readouterr().out
     assert f"Report written to {tmp_path / 'report.html'}" in out

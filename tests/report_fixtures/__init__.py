@@ -8,7 +8,7 @@ per-run noise, so paired differences are far more precise than unpaired ones.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -60,9 +60,16 @@ def metrics_for(threshold: float, seed: int) -> dict[str, float | None]:
     }
 
 
+def core_metrics(threshold: float, seed: int) -> dict[str, float | None]:
+    """Only the outcomes the frontier and the recommendation use (fewer charts, faster tests)."""
+    full = metrics_for(threshold, seed)
+    return {k: full[k] for k in ("revenue.platform_net", "harm.total",
+                                 "enforcement.false_positives", "enforcement.fp_rate")}
+
+
 def write_run(run_dir: Path, overrides: list[str], seed: int,
               metrics: Mapping[str, float | None] | None, *, error: str | None = None,
-              config: Mapping[str, object] | None = None) -> None:
+              config: Mapping[str, object] | None = None, command: str = COMMAND) -> None:
     """Write one run directory; ``metrics=None`` makes an incomplete run (with error.txt)."""
     config = dict(config or {"seed": seed, "days": DAYS, "engine": "core",
                              "scenario": "default", "policy": {"risk_threshold": 0.8}})
@@ -74,7 +81,7 @@ def write_run(run_dir: Path, overrides: list[str], seed: int,
             (run_dir / "error.txt").write_text(error)
         return
     summary = {"metrics": dict(metrics), "config": config, "seed": seed, "version": "0.1.0",
-               "overrides": overrides, "status": "complete", "command": COMMAND,
+               "overrides": overrides, "status": "complete", "command": command,
                "git_commit": "abc1234"}
     (run_dir / "summary.json").write_text(json.dumps(summary))
     days = np.arange(1, DAYS + 1)
@@ -90,7 +97,9 @@ def make_sweep(root: Path, thresholds: Iterable[float] = THRESHOLDS,
                seeds: Iterable[int] = SEEDS, *, text: Mapping[tuple[float, int], str] | None = None,
                skip: Iterable[tuple[float, int]] = (),
                fail: Mapping[tuple[float, int], str | None] | None = None,
-               multirun: bool = True) -> pd.DataFrame:
+               multirun: bool = True,
+               metrics: Callable[[float, int], dict[str, float | None]] = metrics_for,
+               ) -> pd.DataFrame:
     """Write a threshold × seed sweep under ``root``, one numbered directory per run.
 
     Parameters
@@ -98,6 +107,7 @@ def make_sweep(root: Path, thresholds: Iterable[float] = THRESHOLDS,
     text : how to spell a threshold in a given run's override (default ``repr``).
     skip : runs never created (only multirun.yaml knows about them).
     fail : runs created without summary.json; value = error.txt contents (None: no error.txt).
+    metrics : (threshold, seed) → the run's metrics.
 
     Returns
     -------
@@ -114,9 +124,9 @@ def make_sweep(root: Path, thresholds: Iterable[float] = THRESHOLDS,
             if (t, s) in fail:
                 write_run(root / str(job), overrides, s, None, error=fail[(t, s)])
             else:
-                metrics = metrics_for(t, s)
-                write_run(root / str(job), overrides, s, metrics)
-                rows.append({"threshold": t, "seed": s, **metrics})
+                values = metrics(t, s)
+                write_run(root / str(job), overrides, s, values)
+                rows.append({"threshold": t, "seed": s, **values})
             job += 1
     if multirun:
         task = [f"{LEVER}={','.join(repr(t) for t in thresholds)}",

@@ -153,8 +153,11 @@ class Provenance:
 
     Attributes
     ----------
-    commands : tuple of str
-        The sweep command: from ``summary.json`` ``command``, else rebuilt from ``multirun.yaml``.
+    sweep_command : str or None
+        The command that ran the sweep: a ``summary.json`` ``command`` with ``-m``, else rebuilt
+        from ``multirun.yaml``'s overrides.
+    run_command : str or None
+        The ``summary.json`` ``command`` of ``config_run`` when it is a single-run command.
     versions, git_commits : tuple of str
         livesim versions and git commits recorded by the runs (None when a run had no commit).
     scenarios, engines : tuple of str
@@ -167,7 +170,8 @@ class Provenance:
         That run's directory, relative to the sweep directory.
     """
 
-    commands: tuple[str, ...]
+    sweep_command: str | None
+    run_command: str | None
     versions: tuple[str, ...]
     git_commits: tuple[str | None, ...]
     scenarios: tuple[str, ...]
@@ -324,12 +328,18 @@ def _discover(root: Path) -> list[Path]:
 def _expected_runs(multirun: Mapping[str, Any]) -> tuple[list[dict[str, Value]] | None, str]:
     """Expand the sweep recorded in ``multirun.yaml`` into one override dict per job.
 
-    Returns None (and a note) when the sweep cannot be enumerated (e.g. ``interval()`` sweeps
-    of an optimizing sweeper).
+    Returns None (and a note) when the sweep cannot be enumerated: another sweeper than Hydra's
+    basic one (an optimizer picks its own points), or an ``interval()`` sweep.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
 
     hydra_cfg = multirun.get("hydra") or {}
+    sweeper = str((hydra_cfg.get("sweeper") or {}).get("_target_") or "BasicSweeper")
+    if not sweeper.endswith(".BasicSweeper") and sweeper != "BasicSweeper":
+        return None, (f"The sweep used {sweeper.rsplit('.', 1)[-1]}, which chooses its own "
+                      "points, so runs that never started cannot be detected (runs that started "
+                      "and failed are still listed).")
     task = list(((hydra_cfg.get("overrides") or {}).get("task")) or [])
     params = (hydra_cfg.get("sweeper") or {}).get("params") or {}
     strings = [f"{k}={v}" for k, v in params.items()] + [str(t) for t in task]
@@ -343,11 +353,19 @@ def _expected_runs(multirun: Mapping[str, Any]) -> tuple[list[dict[str, Value]] 
                 choices[key] = [normalize_value(s) for s in override.sweep_string_iterator()]
             else:
                 choices[key] = [normalize_value(override.get_value_element_as_str())]
-    except Exception as exc:  # noqa: BLE001 - Hydra raises its own exception types for these
+    except HydraException as exc:
         return None, (f"The sweep in multirun.yaml could not be enumerated ({exc}), so runs that "
                       "never started cannot be detected.")
     keys = list(choices)
     return [dict(zip(keys, combo, strict=True)) for combo in product(*choices.values())], ""
+
+
+def _is_multirun(command: str) -> bool:
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: judge by the plain words
+        words = command.split()
+    return "-m" in words or "--multirun" in words
 
 
 def _command_from_multirun(multirun: Mapping[str, Any]) -> str | None:
@@ -407,15 +425,15 @@ def _add_never_started(runs: list[_Run], multirun: Mapping[str, Any]) -> tuple[l
 def _provenance(complete: list[_Run], multirun: Mapping[str, Any]) -> tuple[Provenance,
                                                                              list[str]]:
     summaries = [r.summary or {} for r in complete]
-    commands = _unique(s["command"] for s in summaries if s.get("command"))
-    if not commands and multirun:
-        rebuilt = _command_from_multirun(multirun)
-        commands = (rebuilt,) if rebuilt else ()
+    commands = _unique(str(s["command"]) for s in summaries if s.get("command"))
+    sweeps = [c for c in commands if _is_multirun(c)]
     example = next((r for r in complete if isinstance((r.summary or {}).get("config"), dict)),
                    None)
+    run_command = (example.summary or {}).get("command") if example else None
     configs = [s.get("config") or {} for s in summaries]
     provenance = Provenance(
-        commands=commands,
+        sweep_command=sweeps[0] if sweeps else _command_from_multirun(multirun),
+        run_command=None if run_command is None or _is_multirun(run_command) else run_command,
         versions=_unique(str(s["version"]) for s in summaries if s.get("version") is not None),
         git_commits=_unique(s.get("git_commit") for s in summaries),
         scenarios=_unique(str(c["scenario"]) for c in configs if c.get("scenario") is not None),
@@ -425,6 +443,9 @@ def _provenance(complete: list[_Run], multirun: Mapping[str, Any]) -> tuple[Prov
         config_run=example.run_dir if example else None,
     )
     notes = []
+    if len(sweeps) > 1:
+        notes.append(f"The runs record {len(sweeps)} different sweep commands; the report shows "
+                     "the first. The sweep may have been resumed with other options.")
     if len(provenance.versions) > 1:
         notes.append("Runs were made by different livesim versions "
                      f"({', '.join(provenance.versions)}); differences may not be the policy's.")

@@ -1,9 +1,10 @@
 """Pareto frontier among policy points, and the constrained recommendation.
 
-Outcomes carry a direction (EMA Workbench's *maximise* / *minimise*): revenue up is better except
-legitimate revenue blocked; harms, false positives and reviewer load down are better; precision and
-recall up are better. The frontier compares point means; the recommendation uses the confidence
-intervals from :mod:`livesim.report.stats`.
+Outcomes carry a direction (EMA Workbench's *maximise* / *minimise*), taken from the metric
+glossary :data:`livesim.metrics.METRICS`: revenue up is better except legitimate revenue blocked;
+harms, false positives and reviewer load down are better; precision and recall up are better.
+The frontier compares point means; the recommendation uses the confidence intervals from
+:mod:`livesim.report.stats`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from livesim.metrics import METRICS
 from livesim.report.stats import LEVEL, LEVEL_TEXT, difference_ci, format_estimate, format_number
 
 __all__ = [
@@ -32,21 +34,20 @@ FP_RATE = "enforcement.fp_rate"
 DEFAULT_OBJECTIVES: tuple[str, ...] = (NET, HARM, "enforcement.false_positives")
 """Outcomes the Pareto frontier is taken over (each with its :func:`direction`)."""
 
-_LOWER_IS_BETTER = {
-    "revenue.legit_blocked", "enforcement.false_positives", "enforcement.fp_rate",
-    "enforcement.legit_creators_actioned", "enforcement.legit_gifters_actioned",
-    "review.backlog_max",
-}
-_HIGHER_IS_BETTER = {"enforcement.precision", "enforcement.recall", "enforcement.true_positives"}
+_BETTER = {"higher": 1, "lower": -1}
 
 
 def direction(metric: str) -> int:
-    """Which way is better for an outcome: +1 higher, -1 lower, 0 neither (or unknown)."""
-    if metric in _LOWER_IS_BETTER or metric.startswith("harm."):
+    """Which way is better for an outcome: +1 higher, -1 lower, 0 neither (or unknown).
+
+    Metrics in :data:`livesim.metrics.METRICS` use its ``better``; other keys go by family
+    (``harm.*`` lower, ``revenue.*`` higher), anything else has no direction.
+    """
+    if metric in METRICS:
+        return _BETTER.get(METRICS[metric].better, 0)
+    if metric.startswith("harm."):
         return -1
-    if metric in _HIGHER_IS_BETTER or metric.startswith("revenue."):
-        return 1
-    return 0
+    return 1 if metric.startswith("revenue.") else 0
 
 
 def pareto_front(summary: pd.DataFrame,
@@ -137,6 +138,9 @@ def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role:
     paired, _ = difference_ci(per_seed.xs(best, level="point")[NET],
                               per_seed.xs(runner_up, level="point")[NET])
     est = format_estimate(paired.value, paired.ci_low, paired.ci_high)
+    if paired.n > 0 and paired.ci_low == paired.ci_high == 0:
+        return (f"The {role}, {runner_up}, gave exactly the same platform net on every seed: "
+                "the sweep shows no difference between them.")
     if not (math.isfinite(paired.ci_low) and math.isfinite(paired.ci_high)):
         verdict = "with fewer than two common seeds the sweep cannot tell them apart."
     elif paired.ci_low > 0:
@@ -146,6 +150,13 @@ def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role:
                    "revenue; more seeds, or the other outcomes, should decide.")
     return (f"It earns {est} currency units more platform net than the {role}, {runner_up} "
             f"(paired by seed, 95 % CI); {verdict}")
+
+
+def _names(points: Sequence[object], most: int = 8) -> str:
+    """Point labels joined for a sentence, the list cut after ``most``."""
+    names = [str(p) for p in points]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return "; ".join(names[:most]) + more
 
 
 def _limit_text(metric: str, limit: float) -> str:
@@ -217,25 +228,41 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
             f"{(1 + LEVEL) / 2 * 100:g} % bound, is below the limit")
     no_ci = [str(p) for p in summary.index
              if any(pd.isna(summary.at[p, f"{m}.ci_high"]) for m in limits)]
-    no_ci_note = ([f"{len(no_ci)} point(s) have a single seed and so no interval, which cannot "
-                   f"meet a limit with confidence: {', '.join(no_ci)}; run more seeds to test "
-                   "them."] if no_ci else [])
+    if len(no_ci) == len(summary):
+        no_ci_note = ["Every point has a single seed, so none has an interval and none can meet a "
+                      "limit with confidence: add seeds to the sweep (e.g. 'seed=range(0,10)')."]
+    elif no_ci:
+        no_ci_note = [f"{len(no_ci)} point(s) have a single seed and so no interval, which cannot "
+                      f"meet a limit with confidence: {_names(no_ci)}; run more seeds to test "
+                      "them."]
+    else:
+        no_ci_note = []
 
+    qualifies = f"A point qualifies when it meets each limit with {level} confidence; {rule}."
+    if not ok.any() and len(no_ci) == len(summary):
+        return Recommendation(
+            None, f"No recommendation under {limit_list}: every point has a single seed, so no "
+            "interval can show that a limit is met.", (qualifies, *no_ci_note), limits, ())
     if not ok.any():
         failing = [m for m, p in passes.items() if not p.any()]
         if failing:
             binds = failing
-            why = [
-                f"No point keeps {m} below {format_number(limits[m])} with {level} confidence; "
-                f"the lowest upper bound is {format_number(summary[f'{m}.ci_high'].min())} "
-                f"at {summary[f'{m}.ci_high'].idxmin()}."
-                for m in failing if summary[f"{m}.ci_high"].notna().any()
-            ]
+            why = []
+            for m in failing:
+                upper, mean = summary[f"{m}.ci_high"], summary[f"{m}.mean"]
+                if upper.notna().any():
+                    why.append(f"No point keeps {m} below {format_number(limits[m])} with "
+                               f"{level} confidence; the lowest upper bound is "
+                               f"{format_number(upper.min())} at {upper.idxmin()}.")
+                close = [str(p) for p in mean.index[mean < limits[m]] if str(p) not in no_ci]
+                if close:
+                    why.append(f"The mean {m} is below the limit at {_names(close)}: more "
+                               "seeds would narrow their intervals and may let them qualify.")
         else:
             binds = list(limits)
             why = ["Each limit alone is met by some point, but no point meets all of them: " +
                    "; ".join(f"{_limit_text(m, limits[m])} holds at "
-                             f"{', '.join(str(q) for q in p[p].index)}"
+                             f"{_names(p[p].index)}"
                              for m, p in passes.items()) + "."]
         why += no_ci_note
         why.append(f"Loosen the {binds[0]} limit, or sweep levers that lower {binds[0]}."
@@ -244,8 +271,7 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         return Recommendation(
             None, f"No point meets {limit_list} with {level} confidence; "
             f"{' and '.join(binds)} {'binds' if len(binds) == 1 else 'bind together'}.",
-            (f"A point qualifies when it meets each limit with {level} confidence; {rule}.",
-             *why), limits, ())
+            (qualifies, *why), limits, ())
 
     qualifying = net[ok].sort_values(ascending=False, kind="stable")
     best = str(qualifying.index[0])
@@ -262,7 +288,7 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
     if len(qualifying) > 1:
         details.append(_runner_up_sentence(per_seed, best, str(qualifying.index[1]),
                                            "next-best qualifying point"))
-    excluded = [f"{m}: {', '.join(str(q) for q in p[~p].index)}"
+    excluded = [f"{m}: {_names(p[~p].index)}"
                 for m, p in passes.items() if (~p).any()]
     if excluded:
         details.append("Excluded by each limit — " + "; ".join(excluded) + ".")

@@ -17,11 +17,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from livesim.report.aggregate import Sweep, format_value
+from livesim.metrics import METRICS
+from livesim.report.aggregate import Sweep, format_value, value_sort_key
 from livesim.report.frontier import NET, direction
 
 __all__ = [
-    "DAILY_COLUMNS",
+    "DAILY_PLOT_COLUMNS",
     "Plot",
     "daily_plot",
     "metric_unit",
@@ -30,11 +31,14 @@ __all__ = [
     "tradeoff_plots",
 ]
 
-DAILY_COLUMNS: tuple[str, ...] = (
+DAILY_PLOT_COLUMNS: tuple[str, ...] = (
     "revenue.gross", "revenue.platform_net", "harm.total", "enforcement.actions", "review.backlog",
 )
 """``timeseries.csv`` columns drawn in the daily plot, when present."""
 
+RUNOFF = "runoff"
+"""``timeseries.csv`` column flagging run-off days (1) after the last active day."""
+_UNIT_WORDS = {"currency": "currency units", "ratio": "fraction"}
 _MAX_LEGEND = 12
 _MAX_ANNOTATED = 30
 
@@ -50,19 +54,17 @@ class Plot:
 
 
 def metric_unit(metric: str) -> str:
-    """The unit a metric (or a daily column of the same name) is measured in."""
-    if metric.endswith(("precision", "recall", "fp_rate")):
-        return "fraction"
+    """The unit of a metric (or of a daily column of the same name).
+
+    From :data:`livesim.metrics.METRICS` when it knows the key, else by family.
+    """
+    if metric in METRICS:
+        unit = METRICS[metric].unit
+        return _UNIT_WORDS.get(unit, unit)
     if metric.startswith(("revenue.", "harm.", "ledger.")):
         return "currency units"
-    if metric.startswith("enforcement."):
+    if metric.startswith(("enforcement.", "review.")):
         return "accounts"
-    if metric.startswith("review."):
-        return "accounts in queue"
-    if metric == "perf.sim_seconds":
-        return "seconds"
-    if metric == "perf.agent_steps_per_second":
-        return "agent steps per second"
     return "as reported"
 
 
@@ -153,12 +155,13 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
             how = "Bars: mean over seeds; whiskers: 95 % t confidence interval over seeds"
         else:
             others = [lever for lever in sweep.levers if lever != x_lever]
-            groups = (summary.groupby(others, dropna=False, sort=False) if others
-                      else [((), summary)])
+            groups = ([(k if isinstance(k, tuple) else (k,), g)
+                       for k, g in summary.groupby(others, dropna=False, sort=False)]
+                      if others else [((), summary)])
+            groups.sort(key=lambda kg: tuple(value_sort_key(v) for v in kg[0]))
             for n_lines, (key, group) in enumerate(groups, start=1):
                 group = group.sort_values(x_lever, key=lambda s: s.astype(float))
                 x = group[x_lever].astype(float)
-                key = key if isinstance(key, tuple) else (key,)
                 name = " ".join(f"{k}={format_value(v)}" for k, v in zip(others, key,
                                                                           strict=True))
                 line, = ax.plot(x, group[f"{metric}.mean"], marker="o", ms=4, label=name or None)
@@ -265,9 +268,12 @@ def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
     frames = {label: frame for label, (frame, _) in series.items() if len(frame)}
     if not frames:
         return None
-    present = [c for c in DAILY_COLUMNS if any(c in f for f in frames.values())]
+    present = [c for c in DAILY_PLOT_COLUMNS if any(c in f for f in frames.values())]
     if not present:
-        present = list(dict.fromkeys(c for f in frames.values() for c in f.columns))[:4]
+        present = list(dict.fromkeys(c for f in frames.values() for c in f.columns
+                                     if c != RUNOFF))[:4]
+    runoff_days = sorted({day for f in frames.values() if RUNOFF in f
+                          for day in f.index[f[RUNOFF] > 0]})
     ncols = min(2, len(present))
     nrows = math.ceil(len(present) / ncols)
     fig = Figure(figsize=(6.0 * ncols, 3.0 * nrows), layout="constrained")
@@ -276,6 +282,9 @@ def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
         for i, (label, frame) in enumerate(frames.items()):
             if column in frame:
                 ax.plot(frame.index, frame[column], ls="-" if i == 0 else "--", label=label)
+        if runoff_days:
+            ax.axvspan(runoff_days[0] - 0.5, runoff_days[-1] + 0.5, color="0.88", zorder=0,
+                       label="run-off days")
         ax.set_title(column, fontsize=10)
         ax.set_xlabel("day")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -289,4 +298,7 @@ def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
     counts = ", ".join(f"{label}: {n} runs" for label, (_, n) in series.items())
     caption = (f"Each line is the day-by-day mean over seeds of the runs' timeseries.csv "
                f"columns, as the engine writes them ({counts}).")
+    if runoff_days:
+        caption += (" Grey: the run-off days after the last active day, with no new gifting, "
+                    "in which payout holds clear and late chargebacks land.")
     return Plot("daily", title, caption, _png(fig))

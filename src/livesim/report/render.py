@@ -56,6 +56,10 @@ CAVEATS: tuple[str, ...] = (
     "**What the intervals cover.** Every interval is a 95 % Student-t interval over seeds: it "
     "measures the simulation's own randomness, not uncertainty in the model's assumptions or "
     "parameters. A different scenario or parameterisation can change the answer.",
+    "**Few seeds, heavy tails.** Spending is concentrated in a few whales and fraud losses come "
+    "in lumps, so with few seeds the t interval is approximate: it can reach below zero for a "
+    "quantity that cannot be negative. More seeds narrow it; the paired differences are less "
+    "affected because each seed's world cancels out.",
     "**Adversaries adapt only as modelled.** Bad actors react to the policy as their scenario "
     "configures them; a more inventive adversary could do better against any point here.",
 )
@@ -277,6 +281,8 @@ def _headline_tables(ctx: ReportContext, points: list[str]) -> list[Block]:
 def _reading(metric: str, low: float, high: float) -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return "no CI"
+    if low == high == 0:
+        return "identical on every seed"
     if low <= 0 <= high:
         return "no clear change"
     up = low > 0
@@ -311,9 +317,10 @@ def _delta_table(ctx: ReportContext, points: list[str]) -> list[Block]:
     blocks += [
         Paragraph(
             f"Point minus baseline ({_code(ctx.baseline)}), per run, in each metric's unit. The "
-            f"paired {LEVEL_TEXT} CI is the t interval of the per-seed differences, which common "
-            "random numbers make precise; the unpaired (Welch) CI of the same difference on the "
-            "same seeds shows what the comparison would look like without pairing." + gain +
+            f"paired {LEVEL_TEXT} CI is the t interval of the per-seed differences: with common "
+            "random numbers, the seed-to-seed variation both points share cancels out. The "
+            "unpaired (Welch) CI of the same difference on the same seeds shows roughly how wide "
+            "the interval would be without pairing." + gain +
             " 'Reading' uses the paired CI: better or worse when it excludes zero, in the "
             "outcome's better direction."),
         Table(("Point", "Outcome", "Δ", f"paired {LEVEL_TEXT} CI", f"unpaired {LEVEL_TEXT} CI",
@@ -355,9 +362,12 @@ def environment() -> list[tuple[str, str]]:
 def _reproduce(ctx: ReportContext) -> list[Block]:
     prov = ctx.sweep.provenance
     blocks: list[Block] = [Heading("Reproduce")]
-    if prov.commands:
-        blocks += [Paragraph("The sweep was run with:"), Code("\n".join(prov.commands), "sh")]
-    else:
+    if prov.sweep_command:
+        blocks += [Paragraph("The sweep was run with:"), Code(prov.sweep_command, "sh")]
+    if prov.run_command:
+        blocks += [Paragraph(f"Run {_code(prov.config_run)} alone is reproduced with:"),
+                   Code(prov.run_command, "sh")]
+    if not (prov.sweep_command or prov.run_command):
         blocks.append(Paragraph("The runs record no command and there is no multirun.yaml."))
     commits = ", ".join(c or "not recorded" for c in prov.git_commits) or "not recorded"
     env = ", ".join(f"{name} {v}" for name, v in environment())

@@ -76,11 +76,42 @@ class Estimate(NamedTuple):
     n: int
 
 
-def _t_interval(center: float, se: float, df: float, level: float) -> tuple[float, float]:
-    if not (df > 0 and math.isfinite(se)):
-        return math.nan, math.nan
-    half = float(sps.t.ppf(0.5 + level / 2, df)) * se
+def _t_bounds(center: np.ndarray, se: np.ndarray, df: np.ndarray,
+              level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``center ± t(df)·se``; NaN where df ≤ 0 or se is NaN, exact where se = 0."""
+    with np.errstate(invalid="ignore"):
+        q = sps.t.ppf(0.5 + level / 2, np.where(df > 0, df, np.nan))
+        half = np.where(se == 0, 0.0, q * se)
     return center - half, center + half
+
+
+def _column_stats(frame: pd.DataFrame, level: float) -> tuple[np.ndarray, ...]:
+    """Mean, CI low, CI high and n of every column (one observation per row, NaN ignored)."""
+    n = frame.notna().sum().to_numpy()
+    mean = frame.mean().to_numpy(dtype=float)
+    se = (frame.std(ddof=1) / np.sqrt(n)).to_numpy(dtype=float)
+    return (mean, *_t_bounds(mean, se, n - 1.0, level), n)
+
+
+def _column_differences(x: pd.DataFrame, y: pd.DataFrame,
+                        level: float) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Paired and Welch statistics of ``x - y`` per column, on the seeds (rows) both have."""
+    common = x.index.intersection(y.index)
+    xc, yc = x.loc[common], y.loc[common]
+    both = xc.notna() & yc.notna()
+    xc, yc = xc.where(both), yc.where(both)
+    paired = _column_stats(xc - yc, level)
+    delta, n = paired[0], paired[3]
+    vx = (xc.var(ddof=1) / n).to_numpy(dtype=float)
+    vy = (yc.var(ddof=1) / n).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = (vx + vy) ** 2 / ((vx**2 + vy**2) / (n - 1.0))
+    return paired, (delta, *_t_bounds(delta, np.sqrt(vx + vy), df, level), n)
+
+
+def _estimate(stats: tuple[np.ndarray, ...]) -> Estimate:
+    value, low, high, n = (a[0] for a in stats)
+    return Estimate(float(value), float(low), float(high), int(n))
 
 
 def mean_ci(values: Sequence[float] | pd.Series, level: float = LEVEL) -> Estimate:
@@ -98,14 +129,7 @@ def mean_ci(values: Sequence[float] | pd.Series, level: float = LEVEL) -> Estima
     Estimate
         The interval is ``mean ± t(n-1) · sd / √n``; NaN when n < 2.
     """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return Estimate(math.nan, math.nan, math.nan, 0)
-    mean = float(x.mean())
-    se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    return Estimate(mean, *_t_interval(mean, se, n - 1, level), n)
+    return _estimate(_column_stats(pd.DataFrame({"v": np.asarray(values, dtype=float)}), level))
 
 
 def difference_ci(x: pd.Series, y: pd.Series, level: float = LEVEL) -> tuple[Estimate, Estimate]:
@@ -128,20 +152,8 @@ def difference_ci(x: pd.Series, y: pd.Series, level: float = LEVEL) -> tuple[Est
         The same difference of means with Welch's unpaired interval (Welch–Satterthwaite
         degrees of freedom), as if the runs had independent random numbers.
     """
-    both = pd.concat([x.rename("x"), y.rename("y")], axis=1, join="inner").dropna()
-    paired = mean_ci(both["x"] - both["y"], level)
-    n = len(both)
-    if n < 2:
-        return paired, Estimate(paired.value, math.nan, math.nan, n)
-    vx = float(both["x"].var(ddof=1)) / n
-    vy = float(both["y"].var(ddof=1)) / n
-    se = math.sqrt(vx + vy)
-    if se == 0:
-        low = high = paired.value
-    else:
-        df = (vx + vy) ** 2 / (vx**2 / (n - 1) + vy**2 / (n - 1))
-        low, high = _t_interval(paired.value, se, df, level)
-    return paired, Estimate(paired.value, low, high, n)
+    paired, welch = _column_differences(x.to_frame("v"), y.to_frame("v"), level)
+    return _estimate(paired), _estimate(welch)
 
 
 def per_seed(sweep: Sweep) -> pd.DataFrame:
@@ -234,22 +246,22 @@ def summarize(sweep: Sweep, baseline: str, metrics: Sequence[str] | None = None,
         difference on the same seeds). Units are the metric's own.
     """
     names = list(sweep.metrics if metrics is None else metrics)
-    obs = per_seed(sweep)
+    obs = per_seed(sweep)[names]
     base = obs.xs(baseline, level="point")
     rows = []
     for point in sweep.points:
         x = obs.xs(point, level="point")
+        mean, low, high, n = _column_stats(x, level)
+        (delta, d_low, d_high, pairs), (_, w_low, w_high, _) = _column_differences(x, base, level)
         row: dict[str, object] = {lever: sweep.point_values[point].get(lever)
                                   for lever in sweep.levers}
-        for m in names:
-            est = mean_ci(x[m], level)
-            paired, welch = difference_ci(x[m], base[m], level)
+        for i, m in enumerate(names):
             row.update({
-                f"{m}.mean": est.value, f"{m}.ci_low": est.ci_low, f"{m}.ci_high": est.ci_high,
-                f"{m}.n": est.n, f"{m}.delta": paired.value,
-                f"{m}.delta_ci_low": paired.ci_low, f"{m}.delta_ci_high": paired.ci_high,
-                f"{m}.delta_n": paired.n,
-                f"{m}.delta_welch_ci_low": welch.ci_low, f"{m}.delta_welch_ci_high": welch.ci_high,
+                f"{m}.mean": mean[i], f"{m}.ci_low": low[i], f"{m}.ci_high": high[i],
+                f"{m}.n": int(n[i]), f"{m}.delta": delta[i],
+                f"{m}.delta_ci_low": d_low[i], f"{m}.delta_ci_high": d_high[i],
+                f"{m}.delta_n": int(pairs[i]),
+                f"{m}.delta_welch_ci_low": w_low[i], f"{m}.delta_welch_ci_high": w_high[i],
             })
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(sweep.points, name="point"))
