@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 import numpy as np
 
-from livesim.economy import gift_rate, gift_target, watch_choice
+from livesim.economy import gift_amount, gift_rate, gift_target, watch_choice
 from livesim.params import Params
 from livesim.platform import Platform, RunResult, runoff_days
 from livesim.policy import GiftBatch
 from livesim.rng import Streams
-from livesim.world import V_BENIGN, World, build_world, hour_weights, sessions_for_day
+from livesim.world import V_BENIGN, World, build_world, is_live, live_schedule, sessions_for_day
 
 __all__ = ["CoreEngine", "RunResult", "run_core"]
 
@@ -59,14 +59,13 @@ class CoreEngine:
         sched = self.streams.get("schedule", day)
         ids, offsets = sessions_for_day(sched, self.world.viewers.p_online, self.organic,
                                         p.population.session_hours)
-        live_today = sched.random(c.n) < c.live_prob
-        live_from = sched.choice(24, size=c.n, p=hour_weights())
+        live_from = live_schedule(sched, c.live_prob)
         plat.adv.start_day(day, self.streams.get("adversaries", day))
         weight = plat.creator_weights()
         for hour in range(24):
             # Actioned creators stay on the schedule (their gifts are blocked), so that who
             # watches what does not shift with the policy: paired runs stay paired.
-            live = live_today & (live_from <= hour) & (hour < live_from + p.population.live_hours)
+            live = is_live(live_from, hour, p.population.live_hours)
             online = ids[offsets[hour]:offsets[hour + 1]]
             rng = self.streams.get("tick", day * 24 + hour)
             batch = self._organic_intents(online, live, weight, rng)
@@ -88,8 +87,7 @@ class CoreEngine:
         target = gift_target(rng.random(gifters.size), p.population.loyalty, v.favourites[slot],
                              live, watching)
         rate = gift_rate(p, v.spend_rate[slot], v.gift_value[slot], c.role[target.clip(0)])
-        rate[target < 0] = 0.0
-        intent = rng.poisson(rate) * v.gift_value[slot]
+        intent = gift_amount(rng, rate, v.gift_value[slot], target)
         keep = intent > 0
         return GiftBatch(gifters[keep], target[keep], intent[keep])
 

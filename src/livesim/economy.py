@@ -10,7 +10,7 @@ import numpy as np
 from livesim.params import Params
 from livesim.world import C_VIOLATING
 
-__all__ = ["coins_to_buy", "gift_rate", "gift_target", "watch_choice"]
+__all__ = ["coins_to_buy", "gift_amount", "gift_rate", "gift_target", "watch_choice"]
 
 
 def watch_choice(u: np.ndarray, live_ids: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -53,6 +53,16 @@ def gift_rate(params: Params, spend_rate: np.ndarray, gift_value: np.ndarray,
     """Expected gifts this hour (Poisson rate): spend per online hour / gift value, more on violating streams."""
     rate = spend_rate / gift_value
     return rate * np.where(target_role == C_VIOLATING, params.actors.violating.gift_multiplier, 1.0)
+
+
+def gift_amount(rng: np.random.Generator, rate: np.ndarray, gift_value: np.ndarray,
+                target: np.ndarray) -> np.ndarray:
+    """Value a gifter intends to send this hour: Poisson(rate) gifts of ``gift_value`` each.
+
+    Gifters with no stream to gift to (``target < 0``) send nothing; one Poisson draw is made for
+    every gifter either way.
+    """
+    return rng.poisson(np.where(target >= 0, rate, 0.0)) * gift_value
 
 
 def coins_to_buy(amount: np.ndarray, balance: np.ndarray, pack_value: float) -> np.ndarray:

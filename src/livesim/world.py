@@ -17,7 +17,7 @@ from livesim.rng import Streams
 __all__ = [
     "C_ACCOMPLICE", "C_BENIGN", "C_BOOSTED", "C_RING", "C_VIOLATING", "CREATOR_ROLES",
     "NOT_BORN", "RESERVED", "V_BENIGN", "V_BOT", "V_FRAUD", "V_RING", "VIEWER_ROLES",
-    "Creators", "Viewers", "World", "build_world", "hour_weights", "sessions_for_day",
+    "Creators", "Viewers", "World", "build_world", "hour_weights", "is_live", "live_schedule", "sessions_for_day",
 ]
 
 # Viewer roles (int8 codes). Minors are benign viewers with ``is_minor`` set.
@@ -228,6 +228,22 @@ def build_world(params: Params, streams: Streams) -> World:
         favourites=favourites,
     )
     return World(creators=creators, viewers=viewers, n_rings=n_rings)
+
+
+def live_schedule(rng: np.random.Generator, live_prob: np.ndarray) -> np.ndarray:
+    """Hour each creator goes live today, ``-1`` for creators not live today.
+
+    Draws one uniform per creator (live today?), then one start hour each by :func:`hour_weights`
+    — always both, so the number of draws never depends on the outcome.
+    """
+    live_today = rng.random(live_prob.size) < live_prob
+    start = rng.choice(24, size=live_prob.size, p=hour_weights())
+    return np.where(live_today, start, -1)
+
+
+def is_live(live_from: np.ndarray, hour: int, live_hours: int) -> np.ndarray:
+    """Whether each creator is live in ``hour`` given today's start hours (see :func:`live_schedule`)."""
+    return (live_from >= 0) & (live_from <= hour) & (hour < live_from + live_hours)
 
 
 def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates: np.ndarray,

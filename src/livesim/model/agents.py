@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from livesim.economy import gift_rate, gift_target
+from livesim.economy import gift_amount, gift_rate, gift_target
 from livesim.policy import OK, RESTRICTED, SUSPENDED, GiftBatch
-from livesim.world import CREATOR_ROLES, V_BENIGN, VIEWER_ROLES
+from livesim.world import CREATOR_ROLES, V_BENIGN, VIEWER_ROLES, is_live, live_schedule
 
 if TYPE_CHECKING:
     from livesim.model.model import LivesimModel
@@ -77,20 +77,15 @@ class CreatorAgent(mesa.Agent):
         rng
             The day's schedule generator (shared by all creators, drawn in creator order).
         """
-        # Both draws are always made, so the number of draws does not depend on the outcome.
-        # This restates, per agent, the rule inlined in CoreEngine._active_day (live_prob, then a
-        # start hour by hour_weights, for live_hours); it belongs in world.py as a shared rule.
-        live_today = rng.random() < self.model.world.creators.live_prob[self.index]
-        start = int(rng.choice(24, p=self.model.hour_p))
-        self.live_from = start if live_today else -1
+        i = self.index
+        self.live_from = int(live_schedule(rng, self.model.world.creators.live_prob[i:i + 1])[0])
 
     def step(self) -> None:
         """Go live (or stay offline) for the current hour; publish it in the model's live mask."""
-        hour = self.model.hour_of_day
-        end = self.live_from + self.model.params.population.live_hours
         # Actioned creators stay on the schedule (their gifts are blocked by the policy), so
         # who watches what does not shift with the policy, as in the core.
-        self.live = 0 <= self.live_from <= hour < end
+        self.live = bool(is_live(np.array(self.live_from), self.model.hour_of_day,
+                                 self.model.params.population.live_hours))
         self.model.live[self.index] = self.live
 
     def go_offline(self) -> None:
@@ -194,10 +189,10 @@ class ViewerAgent(mesa.Agent):
         if target < 0:
             return
         rate = gift_rate(p, v.spend_rate[s:s + 1], v.gift_value[s:s + 1],
-                         m.world.creators.role[target:target + 1])[0]
-        gifts = int(rng.poisson(rate))
-        if gifts > 0:
-            self.gift(target, gifts * float(v.gift_value[s]))
+                         m.world.creators.role[target:target + 1])
+        value = float(gift_amount(rng, rate, v.gift_value[s:s + 1], np.array([target]))[0])
+        if value > 0:
+            self.gift(target, value)
 
     def act(self) -> None:
         """A bad actor's hour: send the intent the shared adversary rules formed for it."""

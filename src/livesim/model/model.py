@@ -37,7 +37,7 @@ from livesim.model.agents import CreatorAgent, ViewerAgent
 from livesim.params import ConfigError, Params
 from livesim.platform import Platform, RunResult, runoff_days
 from livesim.rng import Streams
-from livesim.world import V_BENIGN, build_world, hour_weights, sessions_for_day
+from livesim.world import V_BENIGN, build_world, sessions_for_day
 
 __all__ = ["AGENT_RECORDS_LIMIT", "REPORTED_METRICS", "LivesimModel", "MesaStreams", "param_keys",
            "run_mesa"]
@@ -196,7 +196,6 @@ class LivesimModel(mesa.Model):
         self.gifter_slot = np.full(v.n, -1, np.int64)
         self.gifter_slot[v.gifter_ids] = np.arange(v.gifter_ids.size)
         self.organic_ids = np.flatnonzero(v.role == V_BENIGN)
-        self.hour_p = hour_weights()
 
         self.viewer_agents = [ViewerAgent(self, i) for i in range(v.n)]
         self.creator_agents = [CreatorAgent(self, i) for i in range(c.n)]
