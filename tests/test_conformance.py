@@ -1,0 +1,112 @@
+"""One conformance suite every engine must pass (as scikit-learn's check_estimator).
+
+Parametrized over ``engine``: determinism per seed, the ledger at every tick with every typology
+active, the results contract (metric keys, daily series, files), the shared agent-step
+definition, and refusal of bad input before any work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from livesim.metrics import DAILY_COLUMNS, METRICS
+from livesim.params import ConfigError, Params, params_from_dict
+from livesim.platform import Platform, runoff_days
+from livesim.runner import run_to_dir, simulate
+
+ENGINES = ("core", "mesa")
+# Every typology at once, at shares that make each act in a tiny world.
+BUSY = {
+    "population.viewers": 1_500, "population.creators": 30, "days": 2,
+    "actors.ring.funder_share": 0.01, "actors.card_fraud.fraudster_share": 0.01,
+    "actors.bots.bot_share": 0.02, "actors.bots.bots_per_creator": 10,
+    "actors.minors.share": 0.2, "actors.violating.creator_share": 0.1, "actors.adaptation": 0.5,
+    "actors.card_fraud.chargeback_delay_median_days": 3.0, "actors.card_fraud.chargeback_delay_max_days": 6,
+    "policy.payout_hold_days": 0,  # ring creators cash out before detection can freeze it all
+}
+
+
+def busy(engine: str, **dotted) -> Params:
+    return Params().replace(**{**BUSY, "engine": engine, **dotted})
+
+
+def without_perf(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if not k.startswith("perf.")}
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    return request.param
+
+
+def test_same_seed_gives_identical_results_and_another_seed_does_not(engine):
+    p = busy(engine, seed=21)
+    first, second = simulate(p), simulate(p)
+    assert without_perf(first.metrics) == without_perf(second.metrics)
+    assert first.daily == second.daily
+    assert without_perf(simulate(p.replace(seed=22)).metrics) != without_perf(first.metrics)
+
+
+def test_ledger_balances_at_every_tick_with_every_typology_active(engine, monkeypatch):
+    gaps = []
+    reconcile = Platform.reconcile
+
+    def checked(self):
+        gap = reconcile(self)
+        gaps.append(gap)
+        return gap
+
+    monkeypatch.setattr(Platform, "reconcile", checked)
+    # A larger world than BUSY, so that every typology acts whatever the engine's draws.
+    p = busy(engine, seed=14, days=3, **{"population.viewers": 6_000, "population.creators": 120,
+                                         "actors.minors.gifter_share": 0.5, "actors.violating.creator_share": 0.2})
+    m = simulate(p).metrics
+    assert len(gaps) >= 24 * p.days  # reconciled after every tick (and every day end)
+    assert max(gaps) == 0.0 and m["ledger.imbalance"] == 0.0
+    for key in ("harm.laundered", "harm.fraud_loss", "harm.minor_spend", "harm.violating_gifts",
+                "harm.bot_diverted_gifts", "enforcement.true_positives"):
+        assert m[key] > 0, key  # every typology really moved money, so the balance means something
+
+
+def test_results_contract_and_the_shared_agent_step_definition(engine, tmp_path):
+    p = busy(engine, seed=3)
+    summary = run_to_dir(p, tmp_path / "run", overrides=[f"engine={engine}"])
+    assert set(summary["metrics"]) == set(METRICS)
+    assert summary["engine"] == engine and summary["status"] == "complete"
+    m = summary["metrics"]
+    agents = p.population.viewers + p.population.creators
+    assert m["perf.agent_steps_per_second"] * m["perf.sim_seconds"] == pytest.approx(agents * 24 * p.days)
+    header = (tmp_path / "run" / "timeseries.csv").read_text().splitlines()
+    assert header[0].split(",") == ["day", *DAILY_COLUMNS]
+    assert len(header) - 1 == p.days + runoff_days(p)
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["config"]["engine"] == engine
+
+
+@pytest.mark.parametrize(("key", "value"), [("population.viewers", -5), ("economy.platform_share", 1.2), ("days", 0)])
+def test_bad_input_is_refused_before_any_engine_work(engine, key, value):
+    with pytest.raises(ConfigError, match=f"`{key}`"):
+        params_from_dict({**busy(engine).to_dict(), **_nested(key, value)})
+
+
+def test_the_command_line_refuses_bad_input_for_the_engine(engine, tmp_path):
+    livesim = str(Path(sys.executable).with_name("livesim"))
+    out = subprocess.run([livesim, f"engine={engine}", "population=small", "days=0"], cwd=tmp_path,
+                         capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    assert out.returncode == 2 and "`days`" in out.stderr
+    assert not list(tmp_path.rglob("summary.json"))
+
+
+def _nested(key: str, value) -> dict:
+    data = busy("core").to_dict()
+    *parents, leaf = key.split(".")
+    node = data
+    for part in parents:
+        node = node[part]
+    node[leaf] = value
+    return data
