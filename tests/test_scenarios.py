@@ -41,7 +41,8 @@ def test_each_typology_causes_its_harm_without_a_policy(name, harm):
 
 
 def test_fan_in_rings_concentrate_many_funders_on_one_creator():
-    engine = CoreEngine(scenario_params("laundering_ring", **{"actors.ring.pattern": "fan_in"}))
+    many_rings = {"actors.ring.funder_share": 0.002}  # 4 rings in this 20,000-viewer world
+    engine = CoreEngine(scenario_params("laundering_ring", **{"actors.ring.pattern": "fan_in", **many_rings}))
     engine.run()
     world, plat = engine.world, engine.platform
     ring_creators = np.flatnonzero(world.creators.role == C_RING)
@@ -49,7 +50,7 @@ def test_fan_in_rings_concentrate_many_funders_on_one_creator():
     # Fan-in: in each ring one creator receives all the ring money.
     top_share = [x.max() / x.sum() for x in per_ring if x.sum() > 0]
     assert len(top_share) >= 3 and min(top_share) == 1.0
-    fan_out = CoreEngine(scenario_params("laundering_ring", **{"actors.ring.pattern": "fan_out"}))
+    fan_out = CoreEngine(scenario_params("laundering_ring", **{"actors.ring.pattern": "fan_out", **many_rings}))
     fan_out.run()
     rc = fan_out.platform.ring_credited[ring_creators]
     assert (rc > 0).sum() > world.n_rings  # fan-out reaches more than one creator per ring
