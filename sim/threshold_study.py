@@ -9,7 +9,8 @@ folders stay in the git-ignored ``results/multirun/``). Regenerate with::
     .venv/bin/python sim/threshold_study.py             # 2 × 100 runs, a few minutes on 2 cores
     .venv/bin/python sim/threshold_study.py --seeds 3   # a quicker, rougher version
 
-Each sweep is exactly the command a policy analyst would type; this script only runs it.
+Each sweep is exactly the command a policy analyst would type; this script only runs it. Run
+again, it skips the runs already complete in ``results/multirun/`` and only rebuilds the reports.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCENARIOS = ("baseline_mix", "adaptive_adversary")
-# Limits for the recommendation: total harm per 30-day run and the share of benign accounts
-# actioned — illustrative values a policy team would replace with its own.
-LIMITS = {"baseline_mix": ("8000", "0.0005"), "adaptive_adversary": ("60000", "0.0005")}
+# Limits for the recommendation, the same for both scenarios: total harm per 30-day run and the
+# share of benign accounts actioned — illustrative values a policy team would replace with its own.
+MAX_HARM, MAX_FP_RATE = "17000", "0.001"
 
 
 def run(cmd: list[str]) -> None:
@@ -46,9 +47,8 @@ def main() -> None:
         out = ROOT / "results" / "examples" / "threshold_study" / scenario
         if out.exists():
             shutil.rmtree(out)
-        max_harm, max_fp = LIMITS[scenario]
         run([str(BIN / "livesim-report"), str(sweep_dir.relative_to(ROOT)), "--baseline", "policy.risk_threshold=0.8",
-             "--max-harm", max_harm, "--max-fp-rate", max_fp, "--out", str(out.relative_to(ROOT))])
+             "--max-harm", MAX_HARM, "--max-fp-rate", MAX_FP_RATE, "--out", str(out.relative_to(ROOT))])
 
 
 if __name__ == "__main__":

@@ -68,3 +68,20 @@ def test_bad_input_fails_fast_with_a_clear_message_and_no_summary(tmp_path, over
     assert message in out.stderr + out.stdout
     assert "Traceback" not in out.stderr
     assert summaries(tmp_path) == []
+
+
+def test_every_scenario_runs_from_the_command_line_on_both_engines(tmp_path):
+    from conftest import SCENARIOS
+
+    names = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+    out = subprocess.run([LIVESIM, "-m", f"scenario={','.join(names)}", "engine=core,mesa", "population=small",
+                          "days=1", "policy=none", "hydra.sweep.dir=sweep"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    found = {}
+    for path in summaries(tmp_path / "sweep"):
+        summary = json.loads(path.read_text())
+        found[(summary["config"]["scenario"], summary["engine"])] = summary["metrics"]
+    assert set(found) == {(n, e) for n in names for e in ("core", "mesa")}
+    assert all(m["ledger.imbalance"] == 0 for m in found.values())
+    assert found[("benign", "core")]["harm.total"] == 0 and found[("benign", "mesa")]["harm.total"] == 0

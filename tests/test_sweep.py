@@ -39,6 +39,12 @@ def test_joblib_sweep_writes_every_run_and_the_report(tmp_path):
     assert {"revenue.platform_net.ci_low", "revenue.platform_net.delta_ci_high"} <= set(rows[0])
     html = (sweep_dir / "report.html").read_text()
     assert "data:image/png;base64," in html and "src=\"http" not in html
+    # Common random numbers pay off: the delta's CI paired by seed is narrower than the unpaired one.
+    other = next(r for r in rows if float(r["revenue.gross.delta"]) != 0.0)
+    for metric in ("revenue.gross", "revenue.platform_net"):
+        paired = float(other[f"{metric}.delta_ci_high"]) - float(other[f"{metric}.delta_ci_low"])
+        welch = float(other[f"{metric}.delta_welch_ci_high"]) - float(other[f"{metric}.delta_welch_ci_low"])
+        assert paired < welch, (metric, paired, welch)
 
 
 @pytest.mark.slow
