@@ -6,8 +6,10 @@ Hydra lives here and in ``livesim.callbacks`` only; the library below takes plai
 
 from __future__ import annotations
 
+import logging
 import shlex
 import sys
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -69,9 +71,25 @@ def headline_table(metrics: dict[str, float | None]) -> str:
 OBJECTIVES = ("revenue.platform_net", "harm.total", "enforcement.fp_rate")
 
 
+def _day_progress() -> Callable[[int, int], None]:
+    """A progress line on stderr: redrawn in place on a terminal, every tenth of the run otherwise."""
+    tty = sys.stderr.isatty()
+
+    def show(done: int, days: int) -> None:
+        if tty:
+            end = "\n" if done == days else ""
+            print(f"\r  day {done}/{days}", end=end, file=sys.stderr, flush=True)
+        elif done == days or done % max(1, days // 10) == 0:
+            print(f"  day {done}/{days}", file=sys.stderr, flush=True)
+
+    return show
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def _app(cfg: DictConfig) -> tuple[float, ...]:
     hc = HydraConfig.get()
+    # Hydra sets the root logger to INFO; Mesa would then log every hourly step.
+    logging.getLogger("MESA").setLevel(logging.WARNING)
     out_dir = Path(hc.runtime.output_dir)
     overrides = list(hc.overrides.task)
     try:
@@ -82,8 +100,12 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
         print(f"livesim: {err}", file=sys.stderr)
         sys.exit(2)
     command = "livesim " + " ".join(shlex.quote(o) for o in overrides)
+    if hc.mode != RunMode.MULTIRUN:
+        print(f"livesim: simulating {params.population.viewers:,} viewers × {params.days} days on the "
+              f"{params.engine} engine…", file=sys.stderr, flush=True)
+    progress = None if hc.mode == RunMode.MULTIRUN else _day_progress()
     summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
-                         git_commit=git_commit())
+                         git_commit=git_commit(), progress=progress)
     m = summary["metrics"]
     objectives = tuple(float(m[k] or 0.0) for k in OBJECTIVES)
     if hc.mode == RunMode.MULTIRUN:

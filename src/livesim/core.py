@@ -12,6 +12,7 @@ Only viewers online in the hour are touched in a tick; the day's sessions are dr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 import numpy as np
 
 from livesim.economy import gift_amount, gift_rate, gift_target, watch_choice
@@ -43,12 +44,17 @@ class CoreEngine:
         self.gifter_slot[v.gifter_ids] = np.arange(v.gifter_ids.size)
         self.organic = np.flatnonzero(v.role == V_BENIGN)
 
-    def run(self) -> RunResult:
-        """Simulate ``days`` of activity plus the run-off; return metrics and the daily series."""
+    def run(self, progress: Callable[[int, int], None] | None = None) -> RunResult:
+        """Simulate ``days`` of activity plus the run-off; return metrics and the daily series.
+
+        ``progress``, if given, is called after each active day with ``(days_done, days)``.
+        """
         p = self.params
         start = time.perf_counter()
         for day in range(p.days):
             self._active_day(day)
+            if progress is not None:
+                progress(day + 1, p.days)
         for day in range(p.days, p.days + runoff_days(p)):
             self.platform.end_of_day(day, runoff=True)
         seconds = time.perf_counter() - start
@@ -92,6 +98,6 @@ class CoreEngine:
         return GiftBatch(gifters[keep], target[keep], intent[keep])
 
 
-def run_core(params: Params) -> RunResult:
+def run_core(params: Params, progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Run one simulation on the vectorized engine."""
-    return CoreEngine(params).run()
+    return CoreEngine(params).run(progress)

@@ -6,6 +6,7 @@ This is the one place that knows both the engines and the files; the CLI and tes
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +16,20 @@ from livesim.platform import RunResult
 from livesim.params import Params
 from livesim.results import is_complete, read_summary, write_run
 
-__all__ = ["git_commit", "run_to_dir", "simulate"]
+__all__ = ["Progress", "git_commit", "run_to_dir", "simulate"]
 
 
-def simulate(params: Params) -> RunResult:
+#: Called after each simulated active day with ``(days_done, days)``.
+Progress = Callable[[int, int], None]
+
+
+def simulate(params: Params, progress: Progress | None = None) -> RunResult:
     """Run one simulation with the engine ``params.engine`` names."""
     if params.engine == "mesa":
         from livesim.model import run_mesa  # mesa is imported only on this path
 
-        return run_mesa(params)
-    return run_core(params)
+        return run_mesa(params, progress=progress)
+    return run_core(params, progress=progress)
 
 
 def git_commit() -> str | None:
@@ -38,7 +43,8 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, **extra: Any) -> dict[str, Any]:
+def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: Progress | None = None,
+               **extra: Any) -> dict[str, Any]:
     """Simulate and write ``summary.json``/``timeseries.csv`` into ``out_dir``; return the summary.
 
     With ``resume`` a directory that already holds a complete run is left as it is (a rerun of
@@ -47,7 +53,7 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, **extra: A
     out_dir = Path(out_dir)
     if resume and is_complete(out_dir):
         return read_summary(out_dir)
-    result = simulate(params)
+    result = simulate(params, progress)
     write_run(out_dir, result.metrics, result.daily, params.to_dict(), seed=params.seed,
               version=livesim.__version__, engine=params.engine, **extra)
     return read_summary(out_dir)

@@ -21,6 +21,8 @@ distributions, not draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dataclasses
 import numbers
 import time
@@ -357,7 +359,7 @@ def _metric_reporter(key: str):
     return report
 
 
-def run_mesa(params: Params) -> RunResult:
+def run_mesa(params: Params, progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Run one simulation on the Mesa engine (the runner's ``engine=mesa``).
 
     Parameters
@@ -365,6 +367,8 @@ def run_mesa(params: Params) -> RunResult:
     params
         Validated parameters; ``params.seed`` drives the population (as in the core) and the
         Mesa engine's own dynamic streams.
+    progress
+        Called after each active day with ``(days_done, days)``.
 
     Returns
     -------
@@ -374,6 +378,9 @@ def run_mesa(params: Params) -> RunResult:
     """
     model = LivesimModel(params, collect="off")
     start = time.perf_counter()
-    model.run_model()
+    while model.running:
+        model.step()
+        if progress is not None and model.tick <= model.active_hours and model.tick % 24 == 0:
+            progress(model.tick // 24, params.days)
     seconds = time.perf_counter() - start
     return RunResult(metrics=model.platform.summary(seconds), daily=model.platform.tally.daily)
