@@ -10,7 +10,8 @@ folders stay in the git-ignored ``results/multirun/``). Regenerate with::
     .venv/bin/python sim/threshold_study.py --seeds 3   # a quicker, rougher version
 
 Each sweep is exactly the command a policy analyst would type; this script only runs it. Run
-again, it skips the runs already complete in ``results/multirun/`` and only rebuilds the reports.
+again, it skips the runs already complete in ``results/multirun/`` and only rebuilds the reports;
+after a change to the model, use ``--fresh`` to discard those runs and simulate everything again.
 """
 
 from __future__ import annotations
@@ -38,9 +39,12 @@ def run(cmd: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10, help="seeds per threshold (default 10)")
+    parser.add_argument("--fresh", action="store_true", help="discard earlier runs of this study first")
     args = parser.parse_args()
     for scenario in SCENARIOS:
         sweep_dir = ROOT / "results" / "multirun" / f"threshold_study_{scenario}"
+        if args.fresh and sweep_dir.exists():
+            shutil.rmtree(sweep_dir)
         run([str(BIN / "livesim"), "-m", f"scenario={scenario}", "policy=baseline",
              "policy.risk_threshold=range(0.5,0.96,0.05)", f"seed=range(0,{args.seeds})",
              "hydra/launcher=joblib", f"hydra.sweep.dir={sweep_dir.relative_to(ROOT)}"])

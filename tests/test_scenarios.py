@@ -134,7 +134,7 @@ def test_a_policy_that_works_against_naive_actors_fails_against_adaptive_ones():
     def harm(adaptation, policy):
         return np.array([run_core(scenario_params("adaptive_adversary", policy, seed=s, days=20,
                                                   **{"actors.adaptation": adaptation})).metrics["harm.total"]
-                         for s in range(6)])
+                         for s in range(12)])
 
     naive, adaptive = harm(0.0, "baseline"), harm(1.0, "baseline")
     prevented_naive = 1 - naive.sum() / harm(0.0, "none").sum()

@@ -58,6 +58,14 @@ class Adversaries:
         for ring in range(n_rings):
             members = np.flatnonzero((c.role == 1) & (c.group == ring))[:per]
             self.ring_creators[ring, :members.size] = members
+        # A ring or fraud cell moves a fixed amount a day, shared by its active accounts: spreading
+        # over more accounts moves the same money in smaller pieces, it does not create money.
+        self.group_key = self._group_keys()
+        per_account = np.where(self.is_ring, self.act.ring.daily_budget, self.act.card_fraud.daily_budget)
+        money = ~self.is_bot & v.active[self.actors]
+        self.groups, first = np.unique(self.group_key[money], return_index=True)
+        self.group_total = np.bincount(np.searchsorted(self.groups, self.group_key[money]),
+                                       weights=per_account[money], minlength=self.groups.size)
         self.target = np.full(self.actors.size, -1, np.int64)
         fixed = ~self.is_ring
         self.target[fixed] = v.group[self.actors[fixed]]
@@ -93,18 +101,32 @@ class Adversaries:
             first_ok = np.where(ok.any(axis=1), members[np.arange(rings.size), ok.argmax(axis=1)], chosen)
             self.target[self.is_ring] = np.where(adaptive & ~ok[np.arange(rings.size), pick], first_ok, chosen)
 
-        budget = np.where(self.is_ring, ring.daily_budget,
-                          np.where(self.is_fraud, self.act.card_fraud.daily_budget,
-                                   10 * self.params.economy.coin_price))
         active = v.active[a]
         adaptive = v.adaptive[a]
-        det = self.params.detection
-        limit = np.minimum(self.enf.sender_cap(a, day),
-                           det.velocity_multiple * self.enf.usual_value[a] + det.velocity_floor)
-        structured = np.where(adaptive & ~self.is_bot, np.minimum(budget, _SAFETY * limit), budget)
+        budget = np.full(a.size, 10 * self.params.economy.coin_price)  # a bot's warm-up gifts
+        money = ~self.is_bot
+        if money.any():
+            self.group_key = self._group_keys()
+            gi = np.searchsorted(self.groups, self.group_key[money]).clip(max=self.groups.size - 1)
+            known = self.groups[gi] == self.group_key[money]
+            n_active = np.bincount(gi[active[money] & known], minlength=self.groups.size)
+            budget[money] = np.where(known, self.group_total[gi] / np.maximum(n_active[gi], 1), 0.0)
+        # Adaptive actors structure below the limits in force: caps, and the velocity rule when
+        # a detector is used at all (with no threshold there is nothing to evade).
+        limit = self.enf.sender_cap(a, day)
+        pol, det = self.params.policy, self.params.detection
+        if pol.risk_threshold is not None or pol.review_threshold is not None:
+            limit = np.minimum(limit, det.velocity_multiple * self.enf.usual_value[a] + det.velocity_floor)
+        structured = np.where(adaptive & money, np.minimum(budget, _SAFETY * limit), budget)
         self.budget = np.where(active, structured, 0.0)
         self.bot_gifted[:] = False
         self._spread(day, budget - structured, active & adaptive & ~self.is_bot)
+
+    def _group_keys(self) -> np.ndarray:
+        """One key per actor for its ring or fraud cell (role and group); bots get -1."""
+        v = self.world.viewers
+        role = v.role[self.actors].astype(np.int64)
+        return np.where(self.is_bot, -1, role * (self.world.creators.n + 1) + v.group[self.actors])
 
     def _spread(self, day: int, unmoved: np.ndarray, eligible: np.ndarray) -> None:
         """Adaptive rings and fraud cells wake reserve accounts for money they could not move."""
@@ -135,6 +157,7 @@ class Adversaries:
         v.adaptive[rows] = True
         v.born_day[rows] = day
         self.enf.born_day[rows] = day
+        self.enf.make_adaptive(rows)
         self.activations += int(rows.size)
         idx = np.searchsorted(self.actors, rows)
         fixed = ~self.is_ring[idx]
@@ -179,5 +202,5 @@ class Adversaries:
         """Active, unactioned bots watching each creator (boosts its audience weight)."""
         v = self.world.viewers
         bots = self.actors[self.is_bot]
-        live = bots[v.active[bots] & (self.enf.status[bots] == OK)]
+        live = bots[v.active[bots] & (self.enf.status[bots] == OK) & (v.group[bots] >= 0)]
         return np.bincount(v.group[live], minlength=self.world.creators.n)

@@ -27,14 +27,14 @@ class Metric:
 
 METRICS: dict[str, Metric] = {
     "revenue.gross": Metric("value of all gifts sent", "currency", "higher"),
-    "revenue.platform_net": Metric("platform's share of gifts minus unrecovered chargebacks", "currency", "higher"),
+    "revenue.platform_net": Metric("platform's share of gifts minus the cost of chargebacks (its reversed share and the unrecovered payouts)", "currency", "higher"),
     "revenue.creator_earnings": Metric("creators' share of gifts", "currency", "higher"),
     "revenue.legit_blocked": Metric(
         "gift value between benign adult gifters and benign creators that the policy blocked "
         "(caps, actions, churn, eligibility), plus benign creators' earnings still frozen at the end",
         "currency", "lower"),
     "harm.laundered": Metric("ring money cashed out by ring creators (payouts × their share of ring money)", "currency", "lower"),
-    "harm.fraud_loss": Metric("stolen-card chargebacks not recovered from coins or creators' held balances", "currency", "lower"),
+    "harm.fraud_loss": Metric("creators' share of charged-back stolen-card gifts already paid out (not recovered from held balances)", "currency", "lower"),
     "harm.minor_spend": Metric("gift value sent by minors", "currency", "lower"),
     "harm.violating_gifts": Metric("gift value sent on violating streams", "currency", "lower"),
     "harm.total": Metric("sum of the four harms above", "currency", "lower"),
@@ -86,6 +86,7 @@ class Tally:
     bot_diverted: float = 0.0
     payouts: float = 0.0
     chargebacks: float = 0.0
+    chargeback_cost: float = 0.0
     viewers_online: float = 0.0
     daily: list[dict[str, float]] = field(default_factory=list)
     _at_last_close: dict[str, float] = field(default_factory=dict, repr=False)
@@ -102,7 +103,7 @@ class Tally:
         self.daily.append({
             "day": day + 1,
             "revenue.gross": d["gross"],
-            "revenue.platform_net": d["platform_share"] - d["fraud_loss"],
+            "revenue.platform_net": d["platform_share"] - d["chargeback_cost"],
             "revenue.creator_earnings": d["creator_share"],
             "revenue.legit_blocked": d["legit_blocked"],
             "harm.laundered": d["laundered"],
@@ -144,7 +145,7 @@ def summarize(tally: Tally, enforcement: Enforcement, frozen_benign: float,
     harm = tally.laundered + tally.fraud_loss + tally.minor_spend + tally.violating_gifts
     out: dict[str, float | None] = {
         "revenue.gross": tally.gross,
-        "revenue.platform_net": tally.platform_share - tally.fraud_loss,
+        "revenue.platform_net": tally.platform_share - tally.chargeback_cost,
         "revenue.creator_earnings": tally.creator_share,
         "revenue.legit_blocked": tally.legit_blocked + frozen_benign,
         "harm.laundered": tally.laundered,

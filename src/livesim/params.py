@@ -40,11 +40,11 @@ class ConfigError(ValueError):
 
 def _p(default: Any, lo: float | None = None, hi: float | None = None, *, help: str,
        choices: tuple[str, ...] | None = None, integer: bool = False, nullable: bool = False,
-       lo_open: bool = False) -> Any:
+       lo_open: bool = False, hi_open: bool = False) -> Any:
     """Declare a field with its allowed range and a short description for error messages."""
     return field(default=default, metadata={
         "lo": lo, "hi": hi, "help": help, "choices": choices, "integer": integer,
-        "nullable": nullable, "lo_open": lo_open,
+        "nullable": nullable, "lo_open": lo_open, "hi_open": hi_open,
     })
 
 
@@ -116,7 +116,7 @@ class DetectionParams:
                             help="share of score variance that is a persistent per-account part")
     # DOMAIN "Prevalence": PaySim ≈ 0.13 % of transactions, AMLworld ≈ 0.10 %; accounts that
     # transact are enriched for bad actors, so the detector assumes 0.5 % of scored accounts.
-    assumed_prevalence: float = _p(0.005, 0.0, 1.0, lo_open=True,
+    assumed_prevalence: float = _p(0.005, 0.0, 1.0, lo_open=True, hi_open=True,
                                    help="bad-actor prevalence the score is calibrated for")
     # Rule signals as log-likelihood ratios added to the detector's (naive Bayes combination).
     rule_new_account_llr: float = _p(0.7, -10.0, 10.0, help="LLR added for accounts younger than new_account_days")
@@ -281,7 +281,8 @@ def _describe(meta: dict[str, Any]) -> str:
         lo, hi = meta.get("lo"), meta.get("hi")
         if lo is not None and hi is not None:
             left = "(" if meta.get("lo_open") else "["
-            allowed = f"{kind} in {left}{lo:g}, {hi:g}]"
+            right = ")" if meta.get("hi_open") else "]"
+            allowed = f"{kind} in {left}{lo:g}, {hi:g}{right}"
         elif lo is not None:
             allowed = f"{kind} ≥ {lo:g}"
         else:
@@ -332,7 +333,7 @@ def _check_value(key: str, value: Any, f: dataclasses.Field) -> Any:
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is not None and (value < lo or (meta.get("lo_open") and value == lo)):
         fail()
-    if hi is not None and value > hi:
+    if hi is not None and (value > hi or (meta.get("hi_open") and value == hi)):
         fail()
     return value
 

@@ -19,7 +19,7 @@ from livesim.metrics import Tally, agent_steps, summarize
 from livesim.params import Params
 from livesim.policy import Enforcement, GiftBatch
 from livesim.rng import Streams
-from livesim.world import C_BENIGN, C_BOOSTED, C_VIOLATING, V_BENIGN, V_RING, World
+from livesim.world import C_BENIGN, C_BOOSTED, C_VIOLATING, V_BENIGN, V_FRAUD, V_RING, World
 
 __all__ = ["Platform", "RunResult", "runoff_days"]
 
@@ -72,6 +72,7 @@ class Platform:
         self.stolen_today: list[tuple[np.ndarray, np.ndarray]] = []
         self.chargebacks_due: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.pack_value = params.economy.coin_pack * params.economy.coin_price
+        self.fraud_rows = np.flatnonzero(v.role == V_FRAUD)
 
     # ------------------------------------------------------------------ per tick
     def creator_weights(self) -> np.ndarray:
@@ -127,13 +128,14 @@ class Platform:
         """Score, act, review, decide appeals, adapt, land chargebacks, pay out; log the day."""
         enf = self.enf
         if not runoff:
+            # The run-off only settles money: enforcement stops with the activity, so that its
+            # length (which grows with the payout hold) cannot change enforcement results.
             noise = self.streams.get("detection", day).standard_normal(enf.n, dtype=np.float32)
             ids, risk = enf.score_day(day, noise)
             enf.act(day, ids, risk)
             self._schedule_chargebacks(day)
-        enf.review(day, lambda: self.streams.get("review", day))
-        enf.appeals(day, lambda: self.streams.get("appeals", day))
-        if not runoff:
+            enf.review(day, lambda: self.streams.get("review", day))
+            enf.appeals(day, lambda: self.streams.get("appeals", day))
             self.adv.end_day(day)
         self._land_chargebacks(day)
         self._clear_and_pay(day)
@@ -177,10 +179,13 @@ class Platform:
         self.stolen_today = []
         who, inverse = np.unique(who, return_inverse=True)
         amount = np.bincount(inverse, weights=amount)
+        # Draws for every stolen-card account, indexed by account, so that a fraudster's dispute
+        # and delay on a day do not depend on which others bought that day (paired runs).
         rng = self.streams.get("chargebacks", day)
-        disputed = rng.random(who.size) < cf.chargeback_rate
-        delay = np.clip(np.round(rng.lognormal(np.log(cf.chargeback_delay_median_days), 0.5, who.size)),
-                        1, cf.chargeback_delay_max_days).astype(int)
+        row = np.searchsorted(self.fraud_rows, who)
+        disputed = rng.random(self.fraud_rows.size)[row] < cf.chargeback_rate
+        delay = rng.lognormal(np.log(cf.chargeback_delay_median_days), 0.5, self.fraud_rows.size)[row]
+        delay = np.clip(np.round(delay), 1, cf.chargeback_delay_max_days).astype(int)
         for d in np.unique(delay[disputed]):
             sel = disputed & (delay == d)
             old_who, old_amt = self.chargebacks_due.get(day + d, (who[:0], amount[:0]))
@@ -188,7 +193,12 @@ class Platform:
                                              np.concatenate([old_amt, amount[sel]]))
 
     def _land_chargebacks(self, day: int) -> None:
-        """Refund cardholders; recover from the fraudster's coins, then the accomplice's balance."""
+        """Refund cardholders; recover from the fraudster's coins, then the accomplice's balance.
+
+        The platform reverses its own share of the stolen gifts (a cost, not a harm); the creator's
+        share is clawed back from the accomplice's unpaid balance, and what was already paid out
+        is the fraud loss.
+        """
         if day not in self.chargebacks_due:
             return
         who, amount = self.chargebacks_due.pop(day)
@@ -196,9 +206,10 @@ class Platform:
         amount = np.bincount(inverse, weights=amount)
         from_coins = np.minimum(amount, self.coins[who])
         self.coins[who] -= from_coins
-        rest = amount - from_coins
+        gifted = amount - from_coins
+        creator_part = (1.0 - self.params.economy.platform_share) * gifted
         accomplice = self.world.viewers.group[who]
-        owed_by = np.bincount(accomplice, weights=rest, minlength=self.world.creators.n)
+        owed_by = np.bincount(accomplice, weights=creator_part, minlength=self.world.creators.n)
         cs = np.flatnonzero(owed_by > 0)
         from_cleared = np.minimum(owed_by[cs], self.cleared[cs])
         self.cleared[cs] -= from_cleared
@@ -212,4 +223,5 @@ class Platform:
         refunded = float(amount.sum())
         self.ledger.chargeback(refunded, float(from_coins.sum()), recovered)
         self.tally.chargebacks += refunded
-        self.tally.fraud_loss += refunded - float(from_coins.sum()) - recovered
+        self.tally.chargeback_cost += refunded - float(from_coins.sum()) - recovered
+        self.tally.fraud_loss += float(creator_part.sum()) - recovered

@@ -73,8 +73,10 @@ class Enforcement:
         self.n = n
         self.status = np.zeros(n, np.int8)
         self.ever_actioned = np.zeros(n, bool)
-        self.strikes = np.zeros(n, np.int16)
-        self.last_strike_day = np.full(n, _NO_DAY, np.int32)
+        # Each strike expires on its own (TikTok: after 90 days); only the latest few can matter.
+        self.strike_days = np.full((n, max(self.pol.strikes_to_suspend, self.pol.strikes_to_restrict)),
+                                   _NO_DAY, np.int32)
+        self.strikes = np.zeros(n, np.int16)  # strikes in force after the account's latest strike
         self.in_review = np.zeros(n, bool)
         self.priority = np.zeros(n, np.float32)
         self.appeals_due: dict[int, list[np.ndarray]] = {}
@@ -96,11 +98,14 @@ class Enforcement:
         self.benign_gifter[v.gifter_ids[~v.is_minor[v.gifter_ids]]] = True
 
         # True score means: benign 0; each typology its own separation; adaptive actors hide part.
-        det, evasion = self.det, params.actors.evasion
+        det = self.det
+        self._viewer_role = role_v
+        self._role_separation = {V_RING: separation(det.auc_ring), V_FRAUD: separation(det.auc_card_fraud),
+                                 V_BOT: separation(det.auc_bot)}
         mean = np.zeros(n, np.float32)
-        for role, auc in ((V_RING, det.auc_ring), (V_FRAUD, det.auc_card_fraud), (V_BOT, det.auc_bot)):
+        for role, d in self._role_separation.items():
             rows = np.flatnonzero(role_v == role)
-            mean[rows] = separation(auc) * np.where(v.adaptive[rows], 1.0 - evasion, 1.0)
+            mean[rows] = d * np.where(v.adaptive[rows], 1.0 - params.actors.evasion, 1.0)
         mean[np.flatnonzero(v.is_minor)] = separation(det.auc_minor)
         for role, auc in ((C_RING, det.auc_ring), (C_ACCOMPLICE, det.auc_card_fraud),
                           (C_BOOSTED, det.auc_bot), (C_VIOLATING, det.auc_violating)):
@@ -109,7 +114,11 @@ class Enforcement:
 
         # Daily activity per account (sent for viewers, received for creators) and its history.
         self.today_value = np.zeros(n, np.float32)
+        # Gifters had a history before the run: their usual day is their expected spend on a day
+        # online, so the velocity rule does not fire on everyone's first day. Accounts that never
+        # gifted (and bad actors) start at 0: a sudden big gift from them is the signal.
         self.usual_value = np.zeros(n, np.float32)
+        self.usual_value[v.gifter_ids] = v.spend_rate * params.population.session_hours
         self.tried_today = np.zeros(n, bool)
         self.ever_tried = np.zeros(n, bool)  # the detector's scope: accounts that ever transacted
         self._active_today = False
@@ -120,6 +129,11 @@ class Enforcement:
             (c.followers >= self.pol.creator_min_followers)
         )
         self.creator_born = c.born_day
+
+    def make_adaptive(self, viewers: np.ndarray) -> None:
+        """Score ``viewers`` (bad actors woken as adaptive accounts) with the evading separation."""
+        sep = np.array([self._role_separation.get(int(r), 0.0) for r in self._viewer_role[viewers]])
+        self.score_mean[viewers] = sep * (1.0 - self.params.actors.evasion)
 
     # ------------------------------------------------------------------ gift gating (per tick)
     def sender_cap(self, viewers: np.ndarray, day: int) -> np.ndarray:
@@ -181,7 +195,9 @@ class Enforcement:
         """Apply thresholds: automated action at ``risk_threshold``, review queue above ``review_threshold``."""
         pol = self.pol
         auto = np.zeros(ids.size, bool) if pol.risk_threshold is None else risk >= pol.risk_threshold
-        self._strike(day, ids[auto], automated=True)
+        # Automation acts on accounts in good standing; escalation is review's job, so a persistent
+        # score does not turn a restriction into a suspension by itself, day after day.
+        self._strike(day, ids[auto & (self.status[ids] == OK)], automated=True)
         if pol.review_threshold is not None:
             queue = (~auto) & (risk >= pol.review_threshold)
             q = ids[queue]
@@ -201,12 +217,11 @@ class Enforcement:
         queue = np.flatnonzero(self.in_review)
         k = min(pol.review_capacity, queue.size)
         if k > 0:
-            rng = draw()
             # Highest risk first; ties by account id so the order is deterministic.
             order = np.lexsort((queue, -self.priority[queue]))[:k]
             picked = queue[order]
-            u = rng.random(picked.size)
-            correct = u < pol.reviewer_accuracy
+            # One draw per account, indexed: an account's draw does not depend on who else is queued.
+            correct = draw().random(self.n)[picked] < pol.reviewer_accuracy
             violation = np.where(self.target[picked], correct, ~correct)
             self.in_review[picked] = False
             self.reviews_done += int(k)
@@ -217,9 +232,10 @@ class Enforcement:
         pol = self.pol
         if ids.size == 0:
             return
-        expired = (day - self.last_strike_day[ids]) > pol.strike_expiry_days
-        self.strikes[ids] = np.where(expired, 0, self.strikes[ids]) + 1
-        self.last_strike_day[ids] = day
+        days = self.strike_days[ids]
+        days[np.arange(ids.size), days.argmin(axis=1)] = day  # the new strike replaces the oldest
+        self.strike_days[ids] = days
+        self.strikes[ids] = ((day - days) <= pol.strike_expiry_days).sum(axis=1)
         level = np.where(self.strikes[ids] >= pol.strikes_to_suspend, SUSPENDED,
                          np.where(self.strikes[ids] >= pol.strikes_to_restrict, RESTRICTED, OK))
         if automated:
@@ -243,11 +259,12 @@ class Enforcement:
         if day not in self.appeals_due:
             return np.zeros(0, np.int64)
         due = np.unique(np.concatenate(self.appeals_due.pop(day)))
-        correct = draw().random(due.size) < self.pol.reviewer_accuracy
+        correct = draw().random(self.n)[due] < self.pol.reviewer_accuracy
         reverse = np.where(self.target[due], ~correct, correct)
         back = due[reverse & (self.status[due] != OK)]
         self.status[back] = OK
         self.strikes[back] = 0
+        self.strike_days[back] = _NO_DAY
         self.reversals += int(back.size)
         return back
 

@@ -47,11 +47,12 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: 
                **extra: Any) -> dict[str, Any]:
     """Simulate and write ``summary.json``/``timeseries.csv`` into ``out_dir``; return the summary.
 
-    With ``resume`` a directory that already holds a complete run is left as it is (a rerun of
-    an interrupted sweep only runs what is missing).
+    With ``resume`` a directory that already holds a complete run of the same config is left as
+    it is (a rerun of an interrupted sweep only runs what is missing).
     """
     out_dir = Path(out_dir)
-    if resume and is_complete(out_dir):
+    # Resume only the very same run: a folder reused with another config is run again.
+    if resume and is_complete(out_dir) and read_summary(out_dir).get("config") == params.to_dict():
         return read_summary(out_dir)
     result = simulate(params, progress)
     write_run(out_dir, result.metrics, result.daily, params.to_dict(), seed=params.seed,
