@@ -85,3 +85,16 @@ def test_every_scenario_runs_from_the_command_line_on_both_engines(tmp_path):
     assert set(found) == {(n, e) for n in names for e in ("core", "mesa")}
     assert all(m["ledger.imbalance"] == 0 for m in found.values())
     assert found[("benign", "core")]["harm.total"] == 0 and found[("benign", "mesa")]["harm.total"] == 0
+
+
+def test_a_run_folder_reused_with_another_config_is_run_again(tmp_path):
+    from livesim.params import Params
+    from livesim.runner import run_to_dir
+
+    base = Params().replace(**{"population.viewers": 2_000, "population.creators": 40, "days": 2})
+    first = run_to_dir(base, tmp_path / "run")
+    again = run_to_dir(base, tmp_path / "run")
+    assert again == first  # the same config: resumed, not rerun
+    other = run_to_dir(base.replace(**{"policy.daily_gift_cap": 1.0}), tmp_path / "run")
+    assert other["config"]["policy"]["daily_gift_cap"] == 1.0
+    assert other["metrics"]["revenue.gross"] < first["metrics"]["revenue.gross"]

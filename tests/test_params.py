@@ -12,6 +12,7 @@ from livesim.params import ConfigError, Params, params_from_dict
         ("policy.action", "ban", "one of 'restrict', 'suspend'"),
         ("policy.risk_threshold", 1.5, "or null to switch it off"),
         ("detection.auc", 0.5, "(0.5, 0.9999]"),
+        ("detection.assumed_prevalence", 1.0, "(0, 1)"),
         ("population.viewers", 2.5, "an integer"),
         ("engine", "gpu", "one of 'core', 'mesa'"),
     ],

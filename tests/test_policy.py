@@ -156,3 +156,47 @@ def test_ledger_balances_with_holds_clawbacks_and_reversals():
     assert m["enforcement.reversed_on_appeal"] > 0
     assert engine.platform.tally.chargebacks > 0 and m["harm.fraud_loss"] < engine.platform.tally.chargebacks
     assert m["ledger.imbalance"] == 0.0
+
+
+def test_a_hold_longer_than_every_chargeback_leaves_no_fraud_loss():
+    params = scenario_params("card_fraud_wave", "none", days=10, **{"policy.payout_hold_days": 200})
+    m = run_core(params).metrics
+    engine_chargebacks = m["revenue.gross"] * params.economy.platform_share - m["revenue.platform_net"]
+    assert engine_chargebacks > 0          # chargebacks happened and cost the platform its share…
+    assert m["harm.fraud_loss"] == pytest.approx(0.0, abs=1e-6)  # …but every creator's share was clawed back before payout
+
+
+def test_the_payout_hold_does_not_change_enforcement_results():
+    """The run-off (longer with a longer hold) only settles money."""
+    results = []
+    for hold in (0, 60):
+        m = run_core(scenario_params("violating_streams", "baseline", days=10, **{
+            "policy.payout_hold_days": hold, "policy.review_capacity": 2})).metrics
+        results.append({k: v for k, v in m.items() if k.startswith(("enforcement.", "review."))})
+    assert results[0] == results[1]
+
+
+def test_with_no_lever_to_evade_adaptive_actors_behave_like_naive_ones():
+    metrics = [run_core(scenario_params("laundering_ring", "none", days=10, **{"actors.adaptation": a})).metrics
+               for a in (0.0, 1.0)]
+    assert metrics[0]["harm.laundered"] == metrics[1]["harm.laundered"] > 0
+    assert metrics[1]["enforcement.replacement_accounts"] == 0
+
+
+def test_each_strike_expires_on_its_own():
+    params = small(**{"policy.strikes_to_restrict": 2, "policy.strikes_to_suspend": 3,
+                      "policy.strike_expiry_days": 90, "policy.appeal_rate": 0.0})
+    enf = Enforcement(params, build_world(params, Streams(0)))
+    one = np.array([7])
+    for day in (0, 80, 160):
+        enf._strike(day, one, automated=False)
+    assert enf.strikes[7] == 2 and enf.status[7] == RESTRICTED  # the day-0 strike had expired
+
+
+def test_automation_does_not_strike_an_actioned_account_again():
+    params = small(**{"policy.strikes_to_suspend": 2, "policy.appeal_rate": 0.0})
+    enf = Enforcement(params, build_world(params, Streams(0)))
+    ids = np.array([9])
+    for day in range(3):
+        enf.act(day, ids, np.array([0.99]))
+    assert enf.status[9] == RESTRICTED and enf.strikes[9] == 1
