@@ -3,7 +3,11 @@ import pytest
 from scipy.stats import norm
 
 from livesim.detection import (
-    calibrated_risk, daily_false_positive_rate, daily_true_positive_rate, score_cutoff, separation,
+    calibrated_risk,
+    daily_false_positive_rate,
+    daily_true_positive_rate,
+    score_cutoff,
+    separation,
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
 import numpy as np
 
 from livesim.economy import gift_amount, gift_rate, gift_target, watch_choice

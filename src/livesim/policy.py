@@ -15,7 +15,16 @@ import numpy as np
 from livesim.detection import calibrated_risk, separation
 from livesim.params import Params
 from livesim.world import (
-    C_ACCOMPLICE, C_BENIGN, C_BOOSTED, C_RING, C_VIOLATING, V_BENIGN, V_BOT, V_FRAUD, V_RING, World,
+    C_ACCOMPLICE,
+    C_BENIGN,
+    C_BOOSTED,
+    C_RING,
+    C_VIOLATING,
+    V_BENIGN,
+    V_BOT,
+    V_FRAUD,
+    V_RING,
+    World,
 )
 
 __all__ = ["OK", "RESTRICTED", "SUSPENDED", "Enforcement", "GiftBatch"]
@@ -126,7 +135,7 @@ class Enforcement:
         self.is_minor = v.is_minor
         self.gate_u = v.gate_u
         self.creator_eligible = (
-            (c.followers >= self.pol.creator_min_followers)
+            c.followers >= self.pol.creator_min_followers
         )
         self.creator_born = c.born_day
 

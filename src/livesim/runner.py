@@ -12,8 +12,8 @@ from typing import Any
 
 import livesim
 from livesim.core import run_core
-from livesim.platform import RunResult
 from livesim.params import Params
+from livesim.platform import RunResult
 from livesim.results import is_complete, read_summary, write_run
 
 __all__ = ["Progress", "git_commit", "run_to_dir", "simulate"]

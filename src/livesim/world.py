@@ -184,8 +184,9 @@ def build_world(params: Params, streams: Streams) -> World:
         cursor += count
         return rows
 
+    ring_groups = np.arange(n_funders + int(round(n_funders * act.reserve_accounts))) % max(n_rings, 1)
     specs = [
-        (V_RING, n_funders, np.arange(n_funders + int(round(n_funders * act.reserve_accounts))) % max(n_rings, 1), 120.0),
+        (V_RING, n_funders, ring_groups, 120.0),
         (V_FRAUD, n_fraud, None, 20.0),
         (V_BOT, n_bots, None, 30.0),
     ]

@@ -21,12 +21,11 @@ distributions, not draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import dataclasses
 import numbers
 import time
 import warnings
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -322,7 +321,7 @@ class LivesimModel(mesa.Model):
         intents = plat.adv.intents(self.live)
         acting = []
         for viewer, creator, value, stolen in zip(intents.viewer.tolist(), intents.creator.tolist(),
-                                                  intents.intent.tolist(), intents.stolen.tolist()):
+                                                  intents.intent.tolist(), intents.stolen.tolist(), strict=True):
             agent = self.viewer_agents[viewer]
             agent.intent = (creator, value, stolen)
             acting.append(agent)

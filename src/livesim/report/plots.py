@@ -159,7 +159,8 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
                        for k, g in summary.groupby(others, dropna=False, sort=False)]
                       if others else [((), summary)])
             groups.sort(key=lambda kg: tuple(value_sort_key(v) for v in kg[0]))
-            for n_lines, (key, group) in enumerate(groups, start=1):
+            n_lines = len(groups)
+            for key, group in groups:
                 group = group.sort_values(x_lever, key=lambda s: s.astype(float))
                 x = group[x_lever].astype(float)
                 name = " ".join(f"{k}={format_value(v)}" for k, v in zip(others, key,

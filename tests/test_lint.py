@@ -1,0 +1,13 @@
+"""ruff's rules (configured in pyproject.toml) hold for the whole tree."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_check_passes():
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "tests", "sim"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
