@@ -95,3 +95,17 @@ def test_optuna_tradeoff_search_runs_trials_as_ordinary_runs(tmp_path):
     for name in runs:
         summary = json.loads((search / name / "summary.json").read_text())
         assert 0.5 <= summary["config"]["policy"]["risk_threshold"] <= 0.95
+
+
+@pytest.mark.slow
+def test_results_are_identical_whatever_the_launcher(tmp_path):
+    args = ["population=small", "days=2", "scenario=card_fraud_wave", "seed=range(0,3)"]
+    metrics = {}
+    for name, launcher in (("basic", []), ("joblib", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])):
+        out = sweep(tmp_path, *args, *launcher, f"hydra.sweep.dir={name}")
+        assert out.returncode == 0, out.stderr[-3000:]
+        metrics[name] = {p.parent.name: {k: v for k, v in json.loads(p.read_text())["metrics"].items()
+                                         if not k.startswith("perf.")}
+                         for p in (tmp_path / name).glob("*/summary.json")}
+    assert len(metrics["basic"]) == 3
+    assert metrics["basic"] == metrics["joblib"]
