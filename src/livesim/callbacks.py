@@ -8,6 +8,7 @@ report is built once, in the parent, from the run files.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -18,11 +19,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from livesim.params import ConfigError, check_value
-from livesim.results import SUMMARY, atomic_write_text, is_complete
+from livesim.results import SUMMARY, SWEEP_STATE, atomic_write_text, is_complete
 
 __all__ = ["SweepProgress", "SweepReport", "check_sweep_values", "count_sweep_jobs"]
 
-_STATE = ".livesim_sweep.json"
+_STATE = SWEEP_STATE
 
 
 def count_sweep_jobs(overrides: list[str]) -> int:
@@ -75,7 +76,10 @@ class SweepProgress(Callback):
         except Exception:  # an exotic sweeper syntax: progress without a total
             total = 0
         done = sum(1 for p in sweep_dir.glob(f"*/{SUMMARY}") if is_complete(p.parent))
-        state = {"total": total, "started": time.time(), "done_at_start": done}
+        overrides = [o for o in [*config.hydra.overrides.hydra, *config.hydra.overrides.task]
+                     if not o.startswith("hydra.mode=")]  # Hydra adds it itself for -m
+        command = "livesim -m " + " ".join(shlex.quote(o) for o in overrides)
+        state = {"total": total, "started": time.time(), "done_at_start": done, "command": command}
         atomic_write_text(sweep_dir / _STATE, json.dumps(state))
         if done:
             print(f"livesim: resuming sweep in {sweep_dir}: {done} run(s) already complete are skipped",

@@ -6,6 +6,7 @@ Hydra lives here and in ``livesim.callbacks`` only; the library below takes plai
 
 from __future__ import annotations
 
+import json
 import logging
 import shlex
 import sys
@@ -20,7 +21,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from livesim.params import ConfigError, Params, params_from_dict
-from livesim.results import atomic_write_text
+from livesim.results import SWEEP_STATE, atomic_write_text
 from livesim.runner import git_commit, run_to_dir
 
 __all__ = ["CONFIG_DIR", "main"]
@@ -71,6 +72,14 @@ def headline_table(metrics: dict[str, float | None]) -> str:
 OBJECTIVES = ("revenue.platform_net", "harm.total", "enforcement.fp_rate")
 
 
+def _sweep_command(sweep_dir: Path) -> str | None:
+    """The command of the sweep this job belongs to, as the sweep callback recorded it."""
+    try:
+        return json.loads((sweep_dir / SWEEP_STATE).read_text()).get("command")
+    except (OSError, ValueError):
+        return None
+
+
 def _day_progress() -> Callable[[int, int], None]:
     """A progress line on stderr: redrawn in place on a terminal, every tenth of the run otherwise."""
     tty = sys.stderr.isatty()
@@ -104,8 +113,9 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
         print(f"livesim: simulating {params.population.viewers:,} viewers × {params.days} days on the "
               f"{params.engine} engine…", file=sys.stderr, flush=True)
     progress = None if hc.mode == RunMode.MULTIRUN else _day_progress()
+    extra = {"sweep_command": _sweep_command(Path(hc.sweep.dir))} if hc.mode == RunMode.MULTIRUN else {}
     summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
-                         git_commit=git_commit(), progress=progress)
+                         git_commit=git_commit(), progress=progress, **extra)
     m = summary["metrics"]
     objectives = tuple(float(m[k] or 0.0) for k in OBJECTIVES)
     if hc.mode == RunMode.MULTIRUN:

@@ -15,10 +15,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SUMMARY", "TIMESERIES", "atomic_write_text", "is_complete", "read_summary", "write_run"]
+__all__ = ["SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write_text", "is_complete", "read_summary", "write_run"]
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.csv"
+SWEEP_STATE = ".livesim_sweep.json"  # in a sweep folder: size, start time and command of the sweep
 
 
 def atomic_write_text(path: Path, text: str) -> None:

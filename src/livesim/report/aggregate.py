@@ -426,7 +426,9 @@ def _provenance(complete: list[_Run], multirun: Mapping[str, Any]) -> tuple[Prov
                                                                              list[str]]:
     summaries = [r.summary or {} for r in complete]
     commands = _unique(str(s["command"]) for s in summaries if s.get("command"))
-    sweeps = [c for c in commands if _is_multirun(c)]
+    # Jobs of a sweep record the sweep's own command (any sweeper, Optuna's included).
+    sweeps = (_unique(str(s["sweep_command"]) for s in summaries if s.get("sweep_command"))
+              or [c for c in commands if _is_multirun(c)])
     example = next((r for r in complete if isinstance((r.summary or {}).get("config"), dict)),
                    None)
     run_command = (example.summary or {}).get("command") if example else None
