@@ -92,6 +92,8 @@ def test_optuna_tradeoff_search_runs_trials_as_ordinary_runs(tmp_path):
     results = (search / "optimization_results.yaml").read_text()
     assert "policy.risk_threshold" in results and "solutions" in results  # multi-objective: a Pareto set
     assert "[3/3] runs complete" in out.stderr
+    # The report can name the command that reproduces the search, though Optuna writes no multirun.yaml.
+    assert "livesim -m hydra/sweeper=tradeoff_search" in (search / "report.md").read_text()
     for name in runs:
         summary = json.loads((search / name / "summary.json").read_text())
         assert 0.5 <= summary["config"]["policy"]["risk_threshold"] <= 0.95
