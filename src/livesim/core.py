@@ -69,12 +69,14 @@ class CoreEngine:
         live_from = live_schedule(sched, c.live_prob)
         plat.adv.start_day(day, self.streams.get("adversaries", day))
         weight = plat.creator_weights()
+        # One generator for the day's hours: every hour draws a policy-independent number of
+        # values (one per online viewer, one per online gifter), so runs stay paired hour by hour.
+        rng = self.streams.get("tick", day)
         for hour in range(24):
             # Actioned creators stay on the schedule (their gifts are blocked), so that who
             # watches what does not shift with the policy: paired runs stay paired.
             live = is_live(live_from, hour, p.population.live_hours)
             online = ids[offsets[hour]:offsets[hour + 1]]
-            rng = self.streams.get("tick", day * 24 + hour)
             batch = self._organic_intents(online, live, weight, rng)
             plat.settle(GiftBatch.concat([batch, plat.adv.intents(live)]), day)
             plat.tally.viewers_online += online.size

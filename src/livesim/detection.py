@@ -14,6 +14,8 @@ account is flagged on a given day with probability ``1 − Φ(s*(t))``. See docs
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.special import expit, logit
 from scipy.stats import norm
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=256)
 def separation(auc: float) -> float:
     """Return d', the mean gap between bad and benign raw scores that gives ``auc``."""
     return float(np.sqrt(2.0) * norm.ppf(auc))

@@ -92,7 +92,7 @@ class Tally:
     _at_last_close: dict[str, float] = field(default_factory=dict, repr=False)
 
     def _flows(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if not isinstance(getattr(self, f.name), (list, dict))}
+        return {name: getattr(self, name) for name in _FLOW_FIELDS}
 
     def close_day(self, day: int, enforcement: Enforcement, imbalance: float, runoff: bool) -> None:
         """Append the day's row to the time series (differences of running totals)."""
@@ -120,6 +120,9 @@ class Tally:
             "runoff": int(runoff),
         })
         self._at_last_close = now
+
+
+_FLOW_FIELDS = tuple(f.name for f in fields(Tally) if f.type in ("float", float))
 
 
 def _ratio(num: float, den: float) -> float | None:
