@@ -49,7 +49,8 @@ CAVEATS: tuple[str, ...] = (
     "type, calibrated to an assumed prevalence. A real detector may be better or worse, and its "
     "errors may be correlated in ways the model does not capture.",
     "**Chargebacks run off.** Chargebacks arrive with a delay; each run's totals include a "
-    "run-off window after the last simulated day, so late chargebacks are counted.",
+    "run-off window after the last simulated day, so late chargebacks are counted. The run-off only "
+    "settles money (payouts, chargebacks, clawbacks); scoring, review and appeals stop with the activity.",
     "**Relative comparisons.** Read the results as differences between policies in the same "
     "simulated world: their sign and size relative to the baseline are the finding, while "
     "absolute levels are illustrative.",
