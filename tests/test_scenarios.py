@@ -142,3 +142,13 @@ def test_a_policy_that_works_against_naive_actors_fails_against_adaptive_ones():
     assert prevented_adaptive < prevented_naive
     d = adaptive - naive  # paired by seed
     assert d.mean() - 3 * d.std(ddof=1) / np.sqrt(d.size) > 0
+
+
+def test_holiday_peak_sends_more_to_review_than_the_everyday_mix():
+    def backlog(name):
+        return [run_core(scenario_params(name, "baseline", seed=s, days=10, **{"policy.review_capacity": 5})).metrics
+                for s in range(4)]
+
+    holiday, everyday = backlog("holiday_peak"), backlog("baseline_mix")
+    assert sum(m["review.backlog_max"] for m in holiday) > sum(m["review.backlog_max"] for m in everyday)
+    assert sum(m["review.decisions"] for m in holiday) >= sum(m["review.decisions"] for m in everyday)
