@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+from conftest import small
+
+from livesim.rng import Streams
+from livesim.world import (
+    C_ACCOMPLICE,
+    C_RING,
+    C_VIOLATING,
+    NOT_BORN,
+    V_BOT,
+    V_FRAUD,
+    V_RING,
+    build_world,
+    is_live,
+    live_schedule,
+    sessions_for_day,
+)
+
+
+def test_audiences_are_heavy_tailed_with_mean_one():
+    w = build_world(small(**{"population.creators": 5_000}), Streams(0)).creators.audience
+    assert w.mean() == pytest.approx(1.0)
+    top = np.sort(w)[::-1]
+    assert top[: w.size // 100].sum() / w.sum() > 0.1  # the top 1 % hold a large share
+
+
+def test_roles_and_reserves_follow_the_configured_shares():
+    params = small(**{"population.viewers": 20_000, "actors.ring.funder_share": 0.01,
+                      "actors.card_fraud.fraudster_share": 0.005, "actors.bots.bot_share": 0.02,
+                      "actors.reserve_accounts": 1.0, "actors.violating.creator_share": 0.1})
+    v, c = (w := build_world(params, Streams(0))).viewers, w.creators
+    for role, share in ((V_RING, 0.01), (V_FRAUD, 0.005), (V_BOT, 0.02)):
+        rows = v.role == role
+        assert rows.sum() == 2 * round(share * v.n)          # active plus as many reserves
+        assert (v.active[rows]).sum() == round(share * v.n)
+        assert (v.born_day[rows & ~v.active] == NOT_BORN).all()
+    assert (c.role == C_VIOLATING).sum() == 10
+    assert (c.role == C_RING).sum() == w.n_rings * params.actors.ring.creators_per_ring
+    assert (v.group[v.role == V_FRAUD] >= 0).all() and (c.role == C_ACCOMPLICE).sum() > 0
+    assert not np.isin(v.gifter_ids, np.flatnonzero(v.role != 0)).any()  # bad actors have their own behaviour
+
+
+def test_the_same_seed_builds_the_same_world():
+    a, b = build_world(small(), Streams(5)), build_world(small(), Streams(5))
+    assert np.array_equal(a.viewers.spend_rate, b.viewers.spend_rate)
+    assert np.array_equal(a.creators.audience, b.creators.audience)
+
+
+def test_sessions_are_grouped_by_hour_and_end_by_midnight():
+    rng = np.random.default_rng(0)
+    p = np.full(10_000, 0.5, np.float32)
+    ids, offsets = sessions_for_day(rng, p, np.arange(10_000), session_hours=3)
+    assert offsets[0] == 0 and offsets[-1] == ids.size and np.all(np.diff(offsets) >= 0)
+    per_viewer = np.bincount(ids, minlength=10_000)
+    assert per_viewer.max() <= 3
+    assert abs((per_viewer > 0).mean() - 0.5) < 4 * np.sqrt(0.25 / 10_000)
+
+
+def test_creators_are_live_for_their_session_hours_only():
+    live_from = live_schedule(np.random.default_rng(0), np.array([1.0, 0.0]))
+    assert live_from[1] == -1
+    start = live_from[0]
+    hours = [h for h in range(24) if is_live(live_from, h, 3)[0]]
+    assert hours == [h for h in range(start, min(start + 3, 24))]
