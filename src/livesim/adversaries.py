@@ -63,14 +63,13 @@ class Adversaries:
         self.group_key = self._group_keys()
         per_account = np.where(self.is_ring, self.act.ring.daily_budget, self.act.card_fraud.daily_budget)
         money = ~self.is_bot & v.active[self.actors]
-        self.groups, first = np.unique(self.group_key[money], return_index=True)
+        self.groups = np.unique(self.group_key[money])
         self.group_total = np.bincount(np.searchsorted(self.groups, self.group_key[money]),
                                        weights=per_account[money], minlength=self.groups.size)
         self.target = np.full(self.actors.size, -1, np.int64)
         fixed = ~self.is_ring
         self.target[fixed] = v.group[self.actors[fixed]]
         self.budget = np.zeros(self.actors.size)
-        self.gift_hours = np.ones(self.actors.size)
         self.replace_due: dict[int, list[np.ndarray]] = {}
         self.bot_gifted = np.zeros(self.actors.size, bool)
         self.activations = 0
@@ -105,7 +104,7 @@ class Adversaries:
         adaptive = v.adaptive[a]
         budget = np.full(a.size, 10 * self.params.economy.coin_price)  # a bot's warm-up gifts
         money = ~self.is_bot
-        if money.any():
+        if money.any() and self.groups.size:
             self.group_key = self._group_keys()
             gi = np.searchsorted(self.groups, self.group_key[money]).clip(max=self.groups.size - 1)
             known = self.groups[gi] == self.group_key[money]
