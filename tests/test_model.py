@@ -50,8 +50,9 @@ def test_batch_run_sweeps_keyword_parameters_and_collects_both_tables():
     assert wanted <= set(df.columns)
     per_run = df.groupby("RunId")
     assert (per_run["AgentID"].nunique() == 310).all()  # one agent row per creator and viewer
-    last_step = 24 + runoff_days(params()) - 1  # batch_run reports the last collected step
-    assert (df["Step"] == last_step).all()
+    steps = 24 + runoff_days(params())  # 24 hours, then one step per run-off day
+    # batch_run reports the last collected step: mesa 3.3 reports the one before the end, 3.5 the end.
+    assert df["Step"].nunique() == 1 and df["Step"].iloc[0] in (steps - 1, steps)
     assert (df["ledger.imbalance"] == 0).all()
 
 
