@@ -19,7 +19,7 @@ import numpy as np
 
 from livesim.params import Params
 from livesim.policy import OK, Enforcement, GiftBatch
-from livesim.world import NOT_BORN, RESERVED, V_BOT, V_FRAUD, V_RING, World
+from livesim.world import C_RING, NOT_BORN, RESERVED, V_BOT, V_FRAUD, V_RING, World
 
 __all__ = ["Adversaries"]
 
@@ -55,9 +55,13 @@ class Adversaries:
         n_rings = world.n_rings
         per = self.act.ring.creators_per_ring
         self.ring_creators = np.full((max(n_rings, 1), per), -1, np.int64)
-        for ring in range(n_rings):
-            members = np.flatnonzero((c.role == 1) & (c.group == ring))[:per]
-            self.ring_creators[ring, :members.size] = members
+        members = np.flatnonzero(c.role == C_RING)
+        ring_of = c.group[members]
+        order = np.argsort(ring_of, kind="stable")
+        members, ring_of = members[order], ring_of[order]
+        slot = np.arange(members.size) - np.searchsorted(ring_of, ring_of)  # position within its ring
+        keep = slot < per
+        self.ring_creators[ring_of[keep], slot[keep]] = members[keep]
         # A ring or fraud cell moves a fixed amount a day, shared by its active accounts: spreading
         # over more accounts moves the same money in smaller pieces, it does not create money.
         self.group_key = self._group_keys()

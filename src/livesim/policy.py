@@ -109,12 +109,12 @@ class Enforcement:
         # True score means: benign 0; each typology its own separation; adaptive actors hide part.
         det = self.det
         self._viewer_role = role_v
-        self._role_separation = {V_RING: separation(det.auc_ring), V_FRAUD: separation(det.auc_card_fraud),
-                                 V_BOT: separation(det.auc_bot)}
-        mean = np.zeros(n, np.float32)
-        for role, d in self._role_separation.items():
-            rows = np.flatnonzero(role_v == role)
-            mean[rows] = d * np.where(v.adaptive[rows], 1.0 - params.actors.evasion, 1.0)
+        self._separation_by_role = np.zeros(max(V_RING, V_FRAUD, V_BOT) + 1)
+        for role, auc in ((V_RING, det.auc_ring), (V_FRAUD, det.auc_card_fraud), (V_BOT, det.auc_bot)):
+            self._separation_by_role[role] = separation(auc)
+        evading = np.where(v.adaptive, 1.0 - params.actors.evasion, 1.0)
+        mean = (self._separation_by_role[role_v] * evading).astype(np.float32)
+        mean = np.concatenate([mean, np.zeros(c.n, np.float32)])
         mean[np.flatnonzero(v.is_minor)] = separation(det.auc_minor)
         for role, auc in ((C_RING, det.auc_ring), (C_ACCOMPLICE, det.auc_card_fraud),
                           (C_BOOSTED, det.auc_bot), (C_VIOLATING, det.auc_violating)):
@@ -141,7 +141,7 @@ class Enforcement:
 
     def make_adaptive(self, viewers: np.ndarray) -> None:
         """Score ``viewers`` (bad actors woken as adaptive accounts) with the evading separation."""
-        sep = np.array([self._role_separation.get(int(r), 0.0) for r in self._viewer_role[viewers]])
+        sep = self._separation_by_role[self._viewer_role[viewers]]
         self.score_mean[viewers] = sep * (1.0 - self.params.actors.evasion)
 
     # ------------------------------------------------------------------ gift gating (per tick)
