@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def simulate(params: Params, progress: Progress | None = None) -> RunResult:
     return run_core(params, progress=progress)
 
 
+@lru_cache(maxsize=1)
 def git_commit() -> str | None:
     """The commit of the livesim source tree, when it is a git checkout (else None)."""
     here = Path(livesim.__file__).resolve().parent
@@ -52,8 +54,10 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: 
     """
     out_dir = Path(out_dir)
     # Resume only the very same run: a folder reused with another config is run again.
-    if resume and is_complete(out_dir) and read_summary(out_dir).get("config") == params.to_dict():
-        return read_summary(out_dir)
+    if resume and is_complete(out_dir):
+        previous = read_summary(out_dir)
+        if previous.get("config") == params.to_dict():
+            return previous
     result = simulate(params, progress)
     write_run(out_dir, result.metrics, result.daily, params.to_dict(), seed=params.seed,
               version=livesim.__version__, engine=params.engine, **extra)
