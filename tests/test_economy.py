@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from livesim.economy import coins_to_buy, gift_amount, gift_target, watch_choice
+from livesim.economy import StreamChoice, coins_to_buy, gift_amount, gift_target
 from livesim.params import Params
 
 
@@ -11,20 +11,47 @@ def test_coins_are_bought_in_whole_packs_only_when_the_balance_is_short():
     assert coins_to_buy(np.array([1.0]), np.array([0.0]), pack_value=0.99)[0] == pytest.approx(1.98)
 
 
+def test_a_senders_leftover_coins_carry_to_its_next_gift_in_the_same_batch():
+    # Sender 7 starts with 0.5 and gifts 0.75, 0.5, 0.25, 2.0 in turn (packs of 1.0); sender 3
+    # gifts once. Gift by gift: buy 1 (left 0.75), buy 0 (0.25), buy 0 (0), buy 2 (0).
+    sender = np.array([7, 3, 7, 7, 7])
+    amount = np.array([0.75, 1.0, 0.5, 0.25, 2.0])
+    balance = np.array([0.5, 0.0, 0.5, 0.5, 0.5])
+    bought = coins_to_buy(amount, balance, pack_value=1.0, sender=sender)
+    assert list(bought) == [1.0, 1.0, 0.0, 0.0, 2.0]
+    one_by_one, left = [], 0.5
+    for a in amount[sender == 7]:
+        b = coins_to_buy(np.array([a]), np.array([left]), pack_value=1.0)[0]
+        one_by_one.append(b)
+        left += b - a
+    assert one_by_one == list(bought[sender == 7])
+
+
 def test_streams_are_chosen_in_proportion_to_audience():
     rng = np.random.default_rng(0)
     weight = np.array([1.0, 3.0, 100.0])
-    picks = watch_choice(rng.random(40_000), np.array([0, 1]), weight)  # creator 2 is not live
+    live = np.array([[True, True, False],    # hour 0: creator 2 is not live
+                     [False, False, False],  # hour 1: nobody is live
+                     [False, True, True]])   # hour 2
+    choice = StreamChoice(live, weight)
+    picks = choice.pick(rng.random(40_000), np.zeros(40_000, np.intp))
     share = (picks == 1).mean()
     assert set(np.unique(picks)) == {0, 1}
     assert abs(share - 0.75) < 4 * np.sqrt(0.75 * 0.25 / picks.size)
-    assert (watch_choice(rng.random(3), np.array([], np.int64), weight) == -1).all()
+    assert (choice.pick(rng.random(3), np.ones(3, np.intp)) == -1).all()
+    later = choice.pick(rng.random(40_000), np.full(40_000, 2))
+    share = (later == 2).mean()
+    assert set(np.unique(later)) == {1, 2}
+    assert abs(share - 100 / 103) < 4 * np.sqrt(share * (1 - share) / later.size)
+    # A draw just under 1 stays in its hour (h + u can round up to h + 1).
+    assert choice.pick(np.array([np.nextafter(1.0, 0.0)]), np.array([0]))[0] == 1
 
 
 def test_a_loyal_gifter_gifts_to_a_live_favourite_else_to_the_stream_watched():
     live = np.array([False, True, False, True])
     favourites = np.array([[0, 3], [0, 2], [1, 3]])
-    target = gift_target(np.array([0.1, 0.1, 0.9]), 0.5, favourites, live, browsing=np.array([1, 1, 1]))
+    target = gift_target(np.array([0.1, 0.1, 0.9]), 0.5, favourites, live[favourites],
+                         browsing=np.array([1, 1, 1]))
     assert list(target) == [3, 1, 1]  # first live favourite; none live → browsing; disloyal → browsing
 
 

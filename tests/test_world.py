@@ -50,8 +50,9 @@ def test_the_same_seed_builds_the_same_world():
 def test_sessions_are_grouped_by_hour_and_end_by_midnight():
     rng = np.random.default_rng(0)
     p = np.full(10_000, 0.5, np.float32)
-    ids, offsets = sessions_for_day(rng, p, np.arange(10_000), session_hours=3)
+    ids, hours, offsets = sessions_for_day(rng, p, np.arange(10_000), session_hours=3)
     assert offsets[0] == 0 and offsets[-1] == ids.size and np.all(np.diff(offsets) >= 0)
+    assert all((hours[offsets[h]:offsets[h + 1]] == h).all() for h in range(24))
     per_viewer = np.bincount(ids, minlength=10_000)
     assert per_viewer.max() <= 3
     assert abs((per_viewer > 0).mean() - 0.5) < 4 * np.sqrt(0.25 / 10_000)
@@ -63,3 +64,6 @@ def test_creators_are_live_for_their_session_hours_only():
     start = live_from[0]
     hours = [h for h in range(24) if is_live(live_from, h, 3)[0]]
     assert hours == [h for h in range(start, min(start + 3, 24))]
+    by_hour = is_live(live_from, np.arange(24)[:, None], 3)  # the whole day at once
+    assert by_hour.shape == (24, 2) and list(np.flatnonzero(by_hour[:, 0])) == hours
+    assert not by_hour[:, 1].any()

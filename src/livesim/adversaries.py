@@ -1,9 +1,9 @@
 """Bad actors: what laundering rings, card fraudsters and bot farms try to do, and how they adapt.
 
 Minors and violating creators need no behaviour of their own (they are benign-looking gifters
-and creators with a role); the three typologies here act on their own schedule. Each tick they
-produce a :class:`~livesim.policy.GiftBatch` of intents that goes through the same gating as
-everyone's gifts. Each day, adaptive actors (``actors.adaptation``) respond to the policy in force:
+and creators with a role); the three typologies here act on their own schedule. Each day they
+plan a :class:`~livesim.policy.GiftBatch` of intents, hour by hour, that goes through the same
+gating as everyone's gifts. Each day, adaptive actors (``actors.adaptation``) respond to the policy in force:
 
 * **structuring** — keep each account's daily gifts just under its cap and under the velocity rule;
 * **spreading** — wake dormant reserve accounts when the structured budget leaves money unmoved;
@@ -75,7 +75,6 @@ class Adversaries:
         self.target[fixed] = v.group[self.actors[fixed]]
         self.budget = np.zeros(self.actors.size)
         self.replace_due: dict[int, list[np.ndarray]] = {}
-        self.bot_gifted = np.zeros(self.actors.size, bool)
         self.activations = 0
 
     # ----------------------------------------------------------------------------- daily
@@ -122,7 +121,6 @@ class Adversaries:
             limit = np.minimum(limit, det.velocity_multiple * self.enf.usual_value[a] + det.velocity_floor)
         structured = np.where(adaptive & money, np.minimum(budget, _SAFETY * limit), budget)
         self.budget = np.where(active, structured, 0.0)
-        self.bot_gifted[:] = False
         self._spread(day, budget - structured, active & adaptive & ~self.is_bot)
 
     def _group_keys(self) -> np.ndarray:
@@ -187,19 +185,28 @@ class Adversaries:
                 self.replace_due.setdefault(due, []).append(chosen)
 
     # ------------------------------------------------------------------------------ tick
-    def intents(self, live: np.ndarray) -> GiftBatch:
-        """Gift intents this hour: funders and fraudsters gift while their creator is live."""
+    def intents(self, live_from: np.ndarray) -> GiftBatch:
+        """Today's gift intents, in hour order, given the hour each creator goes live (``-1``: not today).
+
+        Funders and fraudsters gift an equal part of the day's budget in every hour their
+        creator is live; a bot sends its warm-up gift in the first such hour.
+        """
         v = self.world.viewers
         a = self.actors
         tgt = self.target
-        on = v.active[a] & (tgt >= 0) & (self.budget > 0)
-        on &= live[tgt.clip(0)]
-        on &= ~self.is_bot | ~self.bot_gifted
-        self.bot_gifted |= on & self.is_bot
         hours = self.params.population.live_hours
-        per_hour = np.where(self.is_bot, self.budget, self.budget / hours)
+        start = live_from[tgt.clip(0)]
+        on = v.active[a] & (tgt >= 0) & (self.budget > 0) & (start >= 0)
         rows = np.flatnonzero(on)
-        return GiftBatch(a[rows], tgt[rows], per_hour[rows], self.is_fraud[rows])
+        start = start[rows]
+        n_hours = np.where(self.is_bot[rows], 1, np.minimum(start + hours, 24) - start)
+        rows = np.repeat(rows, n_hours)
+        first = np.repeat(np.cumsum(n_hours) - n_hours, n_hours)
+        hour = np.repeat(start, n_hours) + (np.arange(rows.size) - first)
+        per_hour = np.where(self.is_bot, self.budget, self.budget / hours)
+        order = np.argsort(hour, kind="stable")
+        rows, hour = rows[order], hour[order]
+        return GiftBatch(a[rows], tgt[rows], per_hour[rows], self.is_fraud[rows], hour.astype(np.intp))
 
     def audience_boost(self) -> np.ndarray:
         """Active, unactioned bots watching each creator (boosts its audience weight)."""

@@ -7,44 +7,57 @@ from __future__ import annotations
 
 import numpy as np
 
+from livesim.grouped import running_sums
 from livesim.params import Params
 from livesim.world import C_VIOLATING
 
-__all__ = ["coins_to_buy", "gift_amount", "gift_rate", "gift_target", "watch_choice"]
+__all__ = ["StreamChoice", "coins_to_buy", "gift_amount", "gift_rate", "gift_target"]
 
 
-def watch_choice(u: np.ndarray, live_ids: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Stream each online viewer watches: a live creator drawn in proportion to audience weight.
+class StreamChoice:
+    """Which live stream an online viewer watches: a creator drawn in proportion to audience weight.
+
+    Built once for a set of hours (a day in the core, the current hour in the Mesa model), so
+    that one call resolves the choices of viewers online in different hours.
 
     Parameters
     ----------
-    u
-        One uniform draw per viewer.
-    live_ids
-        Creators live this hour.
+    live_by_hour
+        ``[hours, creators]`` mask of who is live in each hour.
     weight
-        Audience weight of *every* creator (indexed by creator id).
-
-    Returns
-    -------
-    Creator ids (``-1`` for everyone when nobody is live).
+        Audience weight of every creator (indexed by creator id).
     """
-    if live_ids.size == 0:
-        return np.full(u.size, -1, np.int64)
-    cum = np.cumsum(weight[live_ids])
-    pick = np.searchsorted(cum, u * cum[-1], side="right").clip(max=live_ids.size - 1)
-    return live_ids[pick]
+
+    def __init__(self, live_by_hour: np.ndarray, weight: np.ndarray) -> None:
+        hours, n = live_by_hour.shape
+        cum = np.cumsum(np.where(live_by_hour, weight, 0.0), axis=1)
+        total = cum[:, -1] if n else np.zeros(hours)
+        self.anyone_live = total > 0
+        # Each hour's cumulative weights scaled to [0, 1] and shifted by the hour, so one sorted
+        # table serves every hour: hour h's draw u lands in row h at h + u.
+        self.table = (cum / np.where(self.anyone_live, total, 1.0)[:, None]
+                      + np.arange(hours)[:, None]).ravel()
+        self.n = n
+        # The last live creator of each hour: u close to 1 can round h + u up to h + 1.
+        self.last_live = np.arange(hours) * n + np.where(live_by_hour.any(axis=1),
+                                                         n - 1 - live_by_hour[:, ::-1].argmax(axis=1), 0)
+
+    def pick(self, u: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """Creator watched by each viewer with uniform draw ``u`` online in ``hour`` (``-1``: nobody live)."""
+        flat = np.searchsorted(self.table, hour + u, side="right")
+        flat = np.minimum(flat, self.last_live[hour])
+        return np.where(self.anyone_live[hour], flat - hour * self.n, -1)
 
 
-def gift_target(u_loyal: np.ndarray, loyalty: float, favourites: np.ndarray, live: np.ndarray,
+def gift_target(u_loyal: np.ndarray, loyalty: float, favourites: np.ndarray, favourite_live: np.ndarray,
                 browsing: np.ndarray) -> np.ndarray:
     """Creator a gifter gifts to this hour: a live favourite (with chance ``loyalty``) or the stream browsed.
 
-    ``favourites`` is ``[gifters, k]`` creator ids; ``live`` a mask over all creators.
+    ``favourites`` is ``[gifters, k]`` creator ids and ``favourite_live`` whether each is live in
+    the gifter's hour.
     """
-    fav_live = live[favourites]
-    has_fav = fav_live.any(axis=1)
-    first_fav = favourites[np.arange(favourites.shape[0]), fav_live.argmax(axis=1)]
+    has_fav = favourite_live.any(axis=1)
+    first_fav = favourites[np.arange(favourites.shape[0]), favourite_live.argmax(axis=1)]
     return np.where((u_loyal < loyalty) & has_fav, first_fav, browsing)
 
 
@@ -65,7 +78,19 @@ def gift_amount(rng: np.random.Generator, rate: np.ndarray, gift_value: np.ndarr
     return rng.poisson(np.where(target >= 0, rate, 0.0)) * gift_value
 
 
-def coins_to_buy(amount: np.ndarray, balance: np.ndarray, pack_value: float) -> np.ndarray:
-    """Value of coins bought (whole packs) so that ``balance`` covers ``amount``."""
-    need = np.maximum(amount - balance, 0.0)
-    return np.ceil(need / pack_value - 1e-12) * pack_value
+def coins_to_buy(amount: np.ndarray, balance: np.ndarray, pack_value: float,
+                 sender: np.ndarray | None = None) -> np.ndarray:
+    """Value of coins bought (whole packs) so that the balance covers each gift in turn.
+
+    ``balance`` is each sender's balance before the first of its rows. With ``sender`` given,
+    rows are gifts in time order and one sender's may repeat: its leftover coins carry to its
+    next gift, so the packs bought through a row are those its running total needs.
+    """
+    before, through = running_sums(amount, sender) if sender is not None else (0.0, amount)
+    packs_through = _packs_needed(through - balance, pack_value)
+    packs_before = _packs_needed(before - balance, pack_value)
+    return (packs_through - packs_before) * pack_value
+
+
+def _packs_needed(short: np.ndarray, pack_value: float) -> np.ndarray:
+    return np.ceil(np.maximum(short, 0.0) / pack_value - 1e-12)

@@ -122,6 +122,20 @@ class Tally:
         self._at_last_close = now
 
 
+    def close_quiet_day(self, day: int) -> None:
+        """Append the row of a run-off day on which nothing moved (the previous row, flows zero).
+
+        Equal to what :meth:`close_day` would append, without recounting enforcement state that
+        a day without activity cannot change.
+        """
+        row = dict(self.daily[-1])
+        row.update(dict.fromkeys(_DAILY_FLOWS, 0.0), day=day + 1, runoff=1)
+        self.daily.append(row)
+
+
+_DAILY_FLOWS = ("revenue.gross", "revenue.platform_net", "revenue.creator_earnings", "revenue.legit_blocked",
+                "harm.laundered", "harm.fraud_loss", "harm.minor_spend", "harm.violating_gifts", "harm.total",
+                "payouts", "chargebacks", "viewers_online")
 _FLOW_FIELDS = tuple(f.name for f in fields(Tally) if f.type in ("float", float))
 
 

@@ -80,35 +80,35 @@ class Platform:
         boost = self.params.actors.bots.audience_boost_per_bot * self.adv.audience_boost()
         return self.world.creators.audience * (1.0 + boost)
 
-    def settle(self, batch: GiftBatch, day: int) -> np.ndarray:
-        """Gate intents through the policy, buy coins, split gifts; return the value sent per intent."""
-        if batch.viewer.size == 0:
-            return batch.intent
+    def settle(self, batch: GiftBatch, day: int, reconcile_each_hour: bool = False) -> np.ndarray:
+        """Gate intents through the policy, buy coins, split gifts; return the value sent per intent.
+
+        ``batch`` is in hour order and may span several hours. Every decision is made for the
+        whole batch at once; money then moves hour by hour, and with ``reconcile_each_hour`` the
+        ledger is reconciled with the balances after each of the day's 24 hours.
+        """
         p, v, c = self.params, self.world.viewers, self.world.creators
-        allowed = self.enf.allowed(batch, day)
+        allowed = self.enf.allowed(batch, day) if len(batch) else batch.intent
         sender, creator = batch.viewer, batch.creator
         benign_pair = (v.role[sender] == V_BENIGN) & ~v.is_minor[sender] & (c.role[creator] == C_BENIGN)
         self.tally.legit_blocked += float((batch.intent - allowed)[benign_pair].sum())
         sent = allowed > 0
         sender, creator, amount, stolen = sender[sent], creator[sent], allowed[sent], batch.stolen[sent]
+        bought = coins_to_buy(amount, self.coins[sender], self.pack_value, sender)
+        share = p.economy.platform_share
+        credit = (1.0 - share) * amount
+        self._move_money(batch.hour[sent], sender, creator, amount, bought, credit, reconcile_each_hour)
         if amount.size == 0:
             return allowed
-        bought = coins_to_buy(amount, self.coins[sender], self.pack_value)
-        np.add.at(self.coins, sender, bought - amount)
-        total = float(amount.sum())
-        share = p.economy.platform_share
-        self.ledger.purchase(float(bought.sum()))
-        self.ledger.gift(total, share * total)
         if stolen.any():
             self.stolen_today.append((sender[stolen], bought[stolen]))
-        credit = (1.0 - share) * amount
         by_creator = np.bincount(creator, weights=credit, minlength=c.n)
-        self.today_credit += by_creator
         self.credited += by_creator
         ring = v.role[sender] == V_RING
         if ring.any():
             self.ring_credited += np.bincount(creator[ring], weights=credit[ring], minlength=c.n)
         t = self.tally
+        total = float(amount.sum())
         t.gross += total
         t.platform_share += share * total
         t.creator_share += float(credit.sum())
@@ -117,6 +117,28 @@ class Platform:
         t.bot_diverted += float(amount[(c.role[creator] == C_BOOSTED) & (v.role[sender] == V_BENIGN)].sum())
         self.enf.record_sent(sender, creator, amount)
         return allowed
+
+    def _move_money(self, hour: np.ndarray, sender: np.ndarray, creator: np.ndarray, amount: np.ndarray,
+                    bought: np.ndarray, credit: np.ndarray, reconcile_each_hour: bool) -> None:
+        """Post each hour's purchases and gifts, and update the balances they touch, hour by hour."""
+        if reconcile_each_hour:
+            first, last = 0, 23  # every hour of the day is checked, also those without a gift
+        elif hour.size:
+            first, last = int(hour[0]), int(hour[-1])
+        else:
+            return
+        share = self.params.economy.platform_share
+        change = bought - amount
+        bounds = np.searchsorted(hour, np.arange(first, last + 2))
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            if hi > lo:
+                np.add.at(self.coins, sender[lo:hi], change[lo:hi])
+                np.add.at(self.today_credit, creator[lo:hi], credit[lo:hi])
+                total = float(amount[lo:hi].sum())
+                self.ledger.purchase(float(bought[lo:hi].sum()))
+                self.ledger.gift(total, share * total)
+            if reconcile_each_hour:
+                self.reconcile()
 
     def reconcile(self) -> float:
         """Check the ledger against every agent's balance; return the gap (0 when balanced)."""
@@ -127,6 +149,9 @@ class Platform:
     def end_of_day(self, day: int, runoff: bool) -> None:
         """Score, act, review, decide appeals, adapt, land chargebacks, pay out; log the day."""
         enf = self.enf
+        if runoff and self._nothing_due(day):
+            self.tally.close_quiet_day(day)
+            return
         if not runoff:
             # The run-off only settles money: enforcement stops with the activity, so that its
             # length (which grows with the payout hold) cannot change enforcement results.
@@ -142,6 +167,15 @@ class Platform:
         enf.end_day()
         gap = self.reconcile()
         self.tally.close_day(day, enf, gap, runoff)
+
+    def _nothing_due(self, day: int) -> bool:
+        """Whether a run-off day would change nothing: no chargeback lands and nothing clears.
+
+        After a run-off day's payout, what stays cleared is frozen or under the minimum payout,
+        and only a chargeback or newly cleared earnings can change that.
+        """
+        return (day > self.params.days and day not in self.chargebacks_due and self.pending_total == 0.0
+                and not self.today_credit.any())
 
     def summary(self, sim_seconds: float) -> dict[str, float | None]:
         """The run's flat metrics (call once the run-off is done)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from livesim.detection import calibrated_risk, separation
+from livesim.grouped import running_sums
 from livesim.params import Params
 from livesim.world import (
     C_ACCOMPLICE,
@@ -34,7 +35,10 @@ _NO_DAY = -1_000_000  # "never": far enough in the past that any strike has expi
 
 
 class GiftBatch:
-    """Gift intents of one tick: who wants to send how much to whom (one row per sender).
+    """Gift intents: who wants to send how much to whom, and in which hour (one row per sender and hour).
+
+    A batch may hold one hour (the Mesa model settles one agent's intent at a time) or a whole
+    day (the core); rows are in hour order, and a sender appears at most once per hour.
 
     Attributes
     ----------
@@ -44,21 +48,32 @@ class GiftBatch:
         Value the sender wants to gift (currency).
     stolen
         True where the coins would be bought with a stolen card.
+    hour
+        Hour of the day of each intent.
     """
 
-    __slots__ = ("viewer", "creator", "intent", "stolen")
+    __slots__ = ("viewer", "creator", "intent", "stolen", "hour")
 
     def __init__(self, viewer: np.ndarray, creator: np.ndarray, intent: np.ndarray,
-                 stolen: np.ndarray | None = None) -> None:
+                 stolen: np.ndarray | None = None, hour: np.ndarray | None = None) -> None:
         self.viewer = viewer
         self.creator = creator
         self.intent = intent
         self.stolen = np.zeros(viewer.size, bool) if stolen is None else stolen
+        self.hour = np.zeros(viewer.size, np.intp) if hour is None else hour
+
+    def __len__(self) -> int:
+        return self.viewer.size
+
+    def take(self, rows: np.ndarray) -> GiftBatch:
+        """The batch's ``rows`` (an index or mask)."""
+        return GiftBatch(*(getattr(self, f)[rows] for f in GiftBatch.__slots__))
 
     @staticmethod
-    def concat(batches: list[GiftBatch]) -> GiftBatch:
-        """Join batches into one."""
-        return GiftBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in GiftBatch.__slots__))
+    def merge_by_hour(batches: list[GiftBatch]) -> GiftBatch:
+        """Join batches (each in hour order) into one in hour order, earlier batches first within an hour."""
+        joined = GiftBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in GiftBatch.__slots__))
+        return joined.take(np.argsort(joined.hour, kind="stable"))
 
 
 class Enforcement:
@@ -155,7 +170,10 @@ class Enforcement:
         return np.maximum(cap - self.today_value[viewers], 0.0)
 
     def allowed(self, batch: GiftBatch, day: int) -> np.ndarray:
-        """Value of each intent the policy lets through (currency); records who tried."""
+        """Value of each intent the policy lets through (currency); records who tried.
+
+        A sender's intents are gated in hour order: a cap counts what the earlier ones sent.
+        """
         pol = self.pol
         v, c = batch.viewer, batch.creator
         cid = c + self.n_viewers
@@ -167,8 +185,13 @@ class Enforcement:
         sender_ok &= ~(self.is_minor[v] & (self.gate_u[v] < pol.age_gate_strength))
         creator_ok = (self.status[cid] == OK) & self.creator_eligible[c]
         creator_ok &= (day - self.creator_born[c]) >= pol.creator_min_age_days
-        amount = np.where(sender_ok & creator_ok, np.minimum(batch.intent, self.sender_cap(v, day)), 0.0)
-        return amount
+        wanted = np.where(sender_ok & creator_ok, batch.intent, 0.0)
+        if pol.daily_gift_cap is None and pol.new_account_daily_cap is None:
+            return wanted
+        # Each intent gets what is left of the cap after the sender's earlier intents in the
+        # batch; what those wanted beyond the cap was never sent, so "wanted so far" suffices.
+        wanted_before, _ = running_sums(wanted, v)
+        return np.minimum(wanted, np.maximum(self.sender_cap(v, day) - wanted_before, 0.0))
 
     def record_sent(self, viewers: np.ndarray, creators: np.ndarray, amount: np.ndarray) -> None:
         """Add settled gifts to today's activity of senders and recipients."""

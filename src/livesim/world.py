@@ -8,6 +8,7 @@ policy run with the same seed starts from the same world. Both engines build the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,7 +18,8 @@ from livesim.rng import Streams
 __all__ = [
     "C_ACCOMPLICE", "C_BENIGN", "C_BOOSTED", "C_RING", "C_VIOLATING", "CREATOR_ROLES",
     "NOT_BORN", "RESERVED", "V_BENIGN", "V_BOT", "V_FRAUD", "V_RING", "VIEWER_ROLES",
-    "Creators", "Viewers", "World", "build_world", "hour_weights", "is_live", "live_schedule", "sessions_for_day",
+    "Creators", "Sessions", "Viewers", "World", "build_world", "hour_weights", "is_live", "live_schedule",
+    "sessions_for_day",
 ]
 
 # Viewer roles (int8 codes). Minors are benign viewers with ``is_minor`` set.
@@ -242,16 +244,31 @@ def live_schedule(rng: np.random.Generator, live_prob: np.ndarray) -> np.ndarray
     return np.where(live_today, start, -1)
 
 
-def is_live(live_from: np.ndarray, hour: int, live_hours: int) -> np.ndarray:
-    """Whether each creator is live in ``hour`` given today's start hours (see :func:`live_schedule`)."""
+def is_live(live_from: np.ndarray, hour: int | np.ndarray, live_hours: int) -> np.ndarray:
+    """Whether each creator is live in ``hour`` given today's start hours (see :func:`live_schedule`).
+
+    ``hour`` may be an array that broadcasts against ``live_from``: ``np.arange(24)[:, None]``
+    gives the ``[24, creators]`` mask of a whole day.
+    """
     return (live_from >= 0) & (live_from <= hour) & (hour < live_from + live_hours)
 
 
-def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates: np.ndarray,
-                     session_hours: int) -> tuple[np.ndarray, np.ndarray]:
-    """Draw who comes online today and when; return viewer ids sorted by hour and hour offsets.
+class Sessions(NamedTuple):
+    """Who is online in each hour of a day, sorted by hour.
 
-    Returns ``(ids, offsets)``: the viewers online in hour ``h`` are ``ids[offsets[h]:offsets[h+1]]``.
+    The viewers online in hour ``h`` are ``viewer[offsets[h]:offsets[h + 1]]``; ``hour`` is each
+    row's hour.
+    """
+
+    viewer: np.ndarray
+    hour: np.ndarray
+    offsets: np.ndarray
+
+
+def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates: np.ndarray,
+                     session_hours: int) -> Sessions:
+    """Draw who comes online today and when: one row per viewer and online hour, sorted by hour.
+
     Sessions start by :func:`hour_weights` and end at midnight at the latest.
     """
     online = candidates[rng.random(candidates.size) < p_online[candidates]]
@@ -263,4 +280,4 @@ def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates:
     order = np.argsort(hours, kind="stable")  # int8 keys: numpy uses a radix sort
     counts = np.bincount(hours, minlength=24)
     offsets = np.concatenate(([0], np.cumsum(counts)))
-    return ids[order], offsets
+    return Sessions(ids[order], hours[order].astype(np.intp), offsets)

@@ -6,7 +6,7 @@ and :class:`~livesim.policy.Enforcement` arrays, and the agent exposes its slice
 read-only properties (``coins``, ``earnings``, ``balance``, ``status``), so that both engines keep
 one set of books and every gift goes through the same gate, split and ledger.
 
-Behaviour comes from the shared rules: :func:`~livesim.economy.watch_choice` (through the model),
+Behaviour comes from the shared rules: :class:`~livesim.economy.StreamChoice` (through the model),
 :func:`~livesim.economy.gift_target`, :func:`~livesim.economy.gift_rate` for organic viewers, and
 :meth:`~livesim.adversaries.Adversaries.intents` for bad actors. Agents draw their random numbers
 from the model's generator for the hour (``model.tick_rng``), not from ``model.rng``, so that two
@@ -184,8 +184,9 @@ class ViewerAgent(mesa.Agent):
         if self.slot < 0:
             return
         p, v, s = m.params, m.world.viewers, self.slot
-        target = int(gift_target(np.array([rng.random()]), p.population.loyalty,
-                                 v.favourites[s:s + 1], m.live, np.array([self.watching]))[0])
+        favourites = v.favourites[s:s + 1]
+        target = int(gift_target(np.array([rng.random()]), p.population.loyalty, favourites,
+                                 m.live[favourites], np.array([self.watching]))[0])
         if target < 0:
             return
         rate = gift_rate(p, v.spend_rate[s:s + 1], v.gift_value[s:s + 1],
@@ -210,8 +211,8 @@ class ViewerAgent(mesa.Agent):
         policy gates it, coins are bought (with a stolen card when ``stolen``), the gift is split
         between platform and creator, and the ledger records it.
         """
-        batch = GiftBatch(np.array([self.index]), np.array([int(creator)]),
-                          np.array([float(value)]), np.array([bool(stolen)]))
+        batch = GiftBatch(np.array([self.index]), np.array([int(creator)]), np.array([float(value)]),
+                          np.array([bool(stolen)]), np.array([self.model.hour_of_day]))
         sent = float(self.model.platform.settle(batch, self.model.day)[0])
         self.sent += sent
         return sent

@@ -5,7 +5,7 @@ One :meth:`LivesimModel.step` is one hour of an active day, through the same pha
 1. creators go live (each :class:`~livesim.model.agents.CreatorAgent` steps);
 2. the viewers online this hour step in random order: each joins a live stream by audience
    weight, and gifters form gift intents and send them;
-3. bad actors send the intents the shared adversary rules formed for this hour;
+3. bad actors send the intents the shared adversary rules planned for this hour;
 4. the ledger is reconciled; at hour 23 the platform's day end runs (scoring, actions, review,
    appeals, adaptation, chargebacks, payouts).
 
@@ -32,13 +32,14 @@ from typing import Any
 import mesa
 import numpy as np
 
-from livesim.economy import watch_choice
+from livesim.economy import StreamChoice
 from livesim.metrics import METRICS
 from livesim.model.agents import CreatorAgent, ViewerAgent
 from livesim.params import ConfigError, Params
 from livesim.platform import Platform, RunResult, runoff_days
+from livesim.policy import GiftBatch
 from livesim.rng import Streams
-from livesim.world import V_BENIGN, build_world, sessions_for_day
+from livesim.world import V_BENIGN, Sessions, build_world, sessions_for_day
 
 __all__ = ["AGENT_RECORDS_LIMIT", "REPORTED_METRICS", "LivesimModel", "MesaStreams", "param_keys",
            "run_mesa"]
@@ -209,11 +210,12 @@ class LivesimModel(mesa.Model):
         self.day = 0
         self.hour_of_day = 0
         self.live = np.zeros(c.n, bool)
-        self.live_ids = np.zeros(0, np.int64)
         self.weight = self.platform.creator_weights()
+        self.stream_choice = StreamChoice(self.live[None, :], self.weight)
         self.online = mesa.agent.AgentSet([], random=self.random)
         self.tick_rng: np.random.Generator = self.streams.get("tick", 0)
-        self._sessions: tuple[np.ndarray, np.ndarray] | None = None
+        self._sessions: Sessions | None = None
+        self._adversary_plan: GiftBatch | None = None
         self._metrics: dict[str, float | None] = {}
         self._metrics_tick = -1
 
@@ -285,7 +287,7 @@ class LivesimModel(mesa.Model):
 
     def choose_stream(self, u: float) -> int:
         """Creator a viewer with uniform draw ``u`` watches this hour (``-1``: nobody is live)."""
-        return int(watch_choice(np.array([u]), self.live_ids, self.weight)[0])
+        return int(self.stream_choice.pick(np.array([u]), np.zeros(1, np.intp))[0])
 
     def _start_day(self, day: int) -> None:
         p = self.params
@@ -295,6 +297,8 @@ class LivesimModel(mesa.Model):
         self.creators.do("plan_day", sched)
         self.platform.adv.start_day(day, self.streams.get("adversaries", day))
         self.weight = self.platform.creator_weights()
+        live_from = np.array([agent.live_from for agent in self.creator_agents], np.int64)
+        self._adversary_plan = self.platform.adv.intents(live_from)
 
     def _hour(self) -> None:
         day, hour = divmod(self.tick, 24)
@@ -305,20 +309,21 @@ class LivesimModel(mesa.Model):
 
         # 1. Creators go live.
         self.creators.do("step")
-        self.live_ids = np.flatnonzero(self.live)
+        self.stream_choice = StreamChoice(self.live[None, :], self.weight)
 
         # 2. Viewers online this hour join streams; gifters gift.
         self.online.do("leave")
-        ids, offsets = self._sessions
-        online = ids[offsets[hour]:offsets[hour + 1]]
+        sessions = self._sessions
+        online = sessions.viewer[sessions.offsets[hour]:sessions.offsets[hour + 1]]
         self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online),
                                           random=self.random)
         self.online.set("online", True)
         self.tick_rng = self.streams.get("tick", day * 24 + hour)
         self.online.shuffle_do("step")
 
-        # 3. Bad actors act on the intents the shared adversary rules formed for this hour.
-        intents = plat.adv.intents(self.live)
+        # 3. Bad actors act on the intents the shared adversary rules planned for this hour.
+        plan = self._adversary_plan
+        intents = plan.take(plan.hour == hour)
         acting = []
         for viewer, creator, value, stolen in zip(intents.viewer.tolist(), intents.creator.tolist(),
                                                   intents.intent.tolist(), intents.stolen.tolist(), strict=True):
@@ -339,7 +344,6 @@ class LivesimModel(mesa.Model):
             self.online.do("leave")
             self.online = mesa.agent.AgentSet([], random=self.random)
             self.creators.do("go_offline")
-            self.live_ids = np.zeros(0, np.int64)
         day = self.params.days + self.tick - self.active_hours
         self.day, self.hour_of_day = day, 0
         self.platform.end_of_day(day, runoff=True)
