@@ -36,10 +36,12 @@ def test_skipping_run_off_days_on_which_nothing_is_due_changes_no_result(monkeyp
     params = scenario_params("card_fraud_wave", "baseline", seed=3, days=4,
                              **{"population.viewers": 5_000, "population.creators": 100})
     fast = CoreEngine(params).run()
-    skipped = sum(1 for row in fast.daily if row["runoff"])
+    runoff = [row for row in fast.daily if row["runoff"]]
     monkeypatch.setattr(Platform, "_nothing_due", lambda self, day: False)
     full = CoreEngine(params).run()
     assert fast.daily == full.daily
     assert ({k: v for k, v in fast.metrics.items() if not k.startswith("perf.")}
             == {k: v for k, v in full.metrics.items() if not k.startswith("perf.")})
-    assert skipped > 30 and fast.metrics["harm.fraud_loss"] > 0
+    # The case is a real one: chargebacks land on some run-off days, most have nothing due.
+    assert sum(row["chargebacks"] > 0 for row in runoff) >= 3
+    assert sum(row["chargebacks"] == 0 and row["payouts"] == 0 for row in runoff) > 30

@@ -60,7 +60,7 @@ def test_review_works_the_riskiest_accounts_first_up_to_capacity():
     ids = np.array([5, 6, 7, 8])
     enf.in_review[ids] = True
     enf.priority[ids] = [0.6, 0.9, 0.7, 0.55]
-    enf.review(day=0, draw=lambda: np.random.default_rng(0))
+    enf.review(day=0, uniform=lambda accounts: Streams(0).uniform_at("review", 0, accounts))
     assert list(np.flatnonzero(enf.in_review)) == [5, 8]
     assert enf.reviews_done == 2
 
@@ -119,7 +119,7 @@ def test_realised_false_positive_rate_matches_the_formula():
     flagged, scored = 0, 0
     for day in range(5):
         enf.tried_today[:] = True
-        ids, risk = enf.score_day(day, Streams(3).get("detection", day).standard_normal(enf.n, dtype=np.float32))
+        ids, risk = enf.score_day(day, lambda accounts, day=day: Streams(3).normal_at("detection", day, accounts))
         keep = benign[ids]
         flagged += int((risk[keep] >= threshold).sum())
         scored += int(keep.sum())

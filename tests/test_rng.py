@@ -1,4 +1,5 @@
 import numpy as np
+from scipy import stats
 
 from livesim.rng import Streams
 
@@ -20,3 +21,24 @@ def test_names_keys_and_seeds_give_different_streams():
     assert not np.array_equal(base, Streams(7).get("tick", 4).random(5))
     assert not np.array_equal(base, Streams(7).get("schedule", 3).random(5))
     assert not np.array_equal(base, Streams(8).get("tick", 3).random(5))
+
+
+def test_per_account_draws_do_not_depend_on_which_accounts_are_asked_for():
+    s = Streams(11)
+    everyone = s.uniform_at("review", 4, np.arange(1_000))
+    some = np.array([999, 3, 500])
+    assert np.array_equal(s.uniform_at("review", 4, some), everyone[some])
+    assert not np.array_equal(s.uniform_at("review", 5, some), everyone[some])    # another day
+    assert not np.array_equal(s.uniform_at("appeals", 4, some), everyone[some])   # another stream
+    assert not np.array_equal(Streams(12).uniform_at("review", 4, some), everyone[some])
+
+
+def test_per_account_draws_are_uniform_and_normal():
+    s = Streams(2)
+    u = s.uniform_at("review", 0, np.arange(200_000))
+    assert u.min() > 0 and u.max() < 1
+    assert stats.kstest(u, "uniform").pvalue > 0.001
+    z = s.normal_at("detection", 0, np.arange(200_000))
+    assert stats.kstest(z, "norm").pvalue > 0.001
+    # Neighbouring accounts' draws are uncorrelated (|r| within 4 SE of 0).
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 4 / np.sqrt(u.size)

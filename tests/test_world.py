@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from conftest import small
+from scipy import stats
 
 from livesim.rng import Streams
 from livesim.world import (
@@ -12,6 +13,7 @@ from livesim.world import (
     V_FRAUD,
     V_RING,
     build_world,
+    hour_weights,
     is_live,
     live_schedule,
     sessions_for_day,
@@ -67,3 +69,16 @@ def test_creators_are_live_for_their_session_hours_only():
     by_hour = is_live(live_from, np.arange(24)[:, None], 3)  # the whole day at once
     assert by_hour.shape == (24, 2) and list(np.flatnonzero(by_hour[:, 0])) == hours
     assert not by_hour[:, 1].any()
+
+
+def test_session_start_hours_follow_the_hour_weights():
+    n = 200_000
+    viewer, hour, _ = sessions_for_day(np.random.default_rng(3), np.full(n, 0.5, np.float32), np.arange(n),
+                                       session_hours=3)
+    start = np.full(n, 24)
+    np.minimum.at(start, viewer, hour)
+    start = start[start < 24]
+    observed = np.bincount(start, minlength=24)
+    # One session a viewer: session_hours long, or cut short at midnight.
+    assert np.bincount(viewer).max() == 3
+    assert stats.chisquare(observed, hour_weights() * start.size).pvalue > 0.001

@@ -6,7 +6,9 @@ eligibility, actions), sells coins and splits gifts → the ledger is reconciled
 (scoring, review, appeals, adaptation, chargebacks, payouts) and a run-off of days with no new
 activity, so that holds clear and late chargebacks land, are :class:`~livesim.platform.Platform`'s.
 
-Only viewers online in the hour are touched in a tick. Nothing a gift does changes the inputs of
+Only viewers online in the hour are touched in a tick, and of those only gifters are resolved:
+a viewer who never gifts changes no outcome by watching, so the core draws who of them is online
+(the hours are counted) but not which stream each watches. Nothing a gift does changes the inputs of
 any later intent in the same day (who is online, who is live, the policy's gates), so a day's
 intents are formed in one pass; settlement carries caps and coin balances from hour to hour
 with running totals, moves the money hour by hour and reconciles the ledger after each hour.
@@ -24,7 +26,16 @@ from livesim.params import Params
 from livesim.platform import Platform, RunResult, runoff_days
 from livesim.policy import GiftBatch
 from livesim.rng import Streams
-from livesim.world import V_BENIGN, Sessions, World, build_world, is_live, live_schedule, sessions_for_day
+from livesim.world import (
+    V_BENIGN,
+    Sessions,
+    World,
+    build_world,
+    is_live,
+    live_schedule,
+    online_hours,
+    sessions_for_day,
+)
 
 __all__ = ["CoreEngine", "RunResult", "run_core"]
 
@@ -44,9 +55,11 @@ class CoreEngine:
         self.world: World = build_world(params, self.streams)
         self.platform = Platform(params, self.world, self.streams)
         v = self.world.viewers
-        self.gifter_slot = np.full(v.n, -1, np.int64)
-        self.gifter_slot[v.gifter_ids] = np.arange(v.gifter_ids.size)
-        self.organic = np.flatnonzero(v.role == V_BENIGN)
+        # Viewers who never gift change no outcome by watching: the core only counts their hours.
+        self.gifter_p_online = v.p_online[v.gifter_ids]
+        watchers = np.ones(v.n, bool)
+        watchers[v.gifter_ids] = False
+        self.watcher_p_online = v.p_online[watchers & (v.role == V_BENIGN)]
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> RunResult:
         """Simulate ``days`` of activity plus the run-off; return metrics and the daily series.
@@ -79,35 +92,32 @@ class CoreEngine:
         settlement then carries caps and coin balances through the day hour by hour.
         """
         p, c, plat = self.params, self.world.creators, self.platform
+        hours = p.population.session_hours
         sched = self.streams.get("schedule", day)
-        sessions = sessions_for_day(sched, self.world.viewers.p_online, self.organic,
-                                    p.population.session_hours)
+        gifting = sessions_for_day(sched, self.gifter_p_online, np.arange(self.gifter_p_online.size), hours)
+        online = gifting.viewer.size + online_hours(sched, self.watcher_p_online, hours)
         live_from = live_schedule(sched, c.live_prob)
         plat.adv.start_day(day, self.streams.get("adversaries", day))
         # Actioned creators stay on the schedule (their gifts are blocked), so that who
         # watches what does not shift with the policy: paired runs stay paired.
         live_by_hour = is_live(live_from, np.arange(24)[:, None], p.population.live_hours)
-        organic = self._organic_intents(sessions, live_by_hour, plat.creator_weights(),
+        organic = self._organic_intents(gifting, live_by_hour, plat.creator_weights(),
                                         self.streams.get("tick", day))
-        return GiftBatch.merge_by_hour([organic, plat.adv.intents(live_from)]), sessions.viewer.size
+        return GiftBatch.merge_by_hour([organic, plat.adv.intents(live_from)]), online
 
-    def _organic_intents(self, sessions: Sessions, live_by_hour: np.ndarray, weight: np.ndarray,
+    def _organic_intents(self, gifting: Sessions, live_by_hour: np.ndarray, weight: np.ndarray,
                          rng: np.random.Generator) -> GiftBatch:
+        """Intents of gifters online today (``gifting`` rows are gifter slots, by hour)."""
         p, v, c = self.params, self.world.viewers, self.world.creators
-        # Every online viewer-hour draws its stream choice (so draws pair across policies), but
-        # only gifters' choices affect an outcome, so only theirs are resolved.
-        u_watch = rng.random(sessions.viewer.size)
-        slot = self.gifter_slot[sessions.viewer]
-        is_gifter = slot >= 0
-        gifters, slot, hour = sessions.viewer[is_gifter], slot[is_gifter], sessions.hour[is_gifter]
-        watching = StreamChoice(live_by_hour, weight).pick(u_watch[is_gifter], hour)
+        slot, hour = gifting.viewer, gifting.hour
+        watching = StreamChoice(live_by_hour, weight).pick(rng.random(slot.size), hour)
         favourites = v.favourites[slot]
-        target = gift_target(rng.random(gifters.size), p.population.loyalty, favourites,
+        target = gift_target(rng.random(slot.size), p.population.loyalty, favourites,
                              live_by_hour[hour[:, None], favourites], watching)
         rate = gift_rate(p, v.spend_rate[slot], v.gift_value[slot], c.role[target.clip(0)])
         intent = gift_amount(rng, rate, v.gift_value[slot], target)
         keep = intent > 0
-        return GiftBatch(gifters[keep], target[keep], intent[keep], hour=hour[keep])
+        return GiftBatch(v.gifter_ids[slot[keep]], target[keep], intent[keep], hour=hour[keep])
 
 
 def run_core(params: Params, progress: Callable[[int, int], None] | None = None) -> RunResult:

@@ -19,7 +19,7 @@ from livesim.metrics import Tally, agent_steps, summarize
 from livesim.params import Params
 from livesim.policy import Enforcement, GiftBatch
 from livesim.rng import Streams
-from livesim.world import C_BENIGN, C_BOOSTED, C_VIOLATING, V_BENIGN, V_FRAUD, V_RING, World
+from livesim.world import C_BENIGN, C_BOOSTED, C_VIOLATING, V_BENIGN, V_RING, World
 
 __all__ = ["Platform", "RunResult", "runoff_days"]
 
@@ -72,7 +72,6 @@ class Platform:
         self.stolen_today: list[tuple[np.ndarray, np.ndarray]] = []
         self.chargebacks_due: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.pack_value = params.economy.coin_pack * params.economy.coin_price
-        self.fraud_rows = np.flatnonzero(v.role == V_FRAUD)
 
     # ------------------------------------------------------------------ per tick
     def creator_weights(self) -> np.ndarray:
@@ -129,14 +128,17 @@ class Platform:
             return
         share = self.params.economy.platform_share
         change = bought - amount
-        bounds = np.searchsorted(hour, np.arange(first, last + 2))
-        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        bounds = np.searchsorted(hour, np.arange(first, last + 2)).tolist()
+        hours = hour - first
+        bought_by_hour = np.bincount(hours, weights=bought, minlength=last - first + 1).tolist()
+        sent_by_hour = np.bincount(hours, weights=amount, minlength=last - first + 1).tolist()
+        for h in range(last - first + 1):
+            lo, hi = bounds[h], bounds[h + 1]
             if hi > lo:
                 np.add.at(self.coins, sender[lo:hi], change[lo:hi])
                 np.add.at(self.today_credit, creator[lo:hi], credit[lo:hi])
-                total = float(amount[lo:hi].sum())
-                self.ledger.purchase(float(bought[lo:hi].sum()))
-                self.ledger.gift(total, share * total)
+                self.ledger.purchase(bought_by_hour[h])
+                self.ledger.gift(sent_by_hour[h], share * sent_by_hour[h])
             if reconcile_each_hour:
                 self.reconcile()
 
@@ -155,12 +157,11 @@ class Platform:
         if not runoff:
             # The run-off only settles money: enforcement stops with the activity, so that its
             # length (which grows with the payout hold) cannot change enforcement results.
-            noise = self.streams.get("detection", day).standard_normal(enf.n, dtype=np.float32)
-            ids, risk = enf.score_day(day, noise)
+            ids, risk = enf.score_day(day, lambda ids: self.streams.normal_at("detection", day, ids))
             enf.act(day, ids, risk)
             self._schedule_chargebacks(day)
-            enf.review(day, lambda: self.streams.get("review", day))
-            enf.appeals(day, lambda: self.streams.get("appeals", day))
+            enf.review(day, lambda ids: self.streams.uniform_at("review", day, ids))
+            enf.appeals(day, lambda ids: self.streams.uniform_at("appeals", day, ids))
             self.adv.end_day(day)
         self._land_chargebacks(day)
         self._clear_and_pay(day)
@@ -174,8 +175,8 @@ class Platform:
         After a run-off day's payout, what stays cleared is frozen or under the minimum payout,
         and only a chargeback or newly cleared earnings can change that.
         """
-        return (day > self.params.days and day not in self.chargebacks_due and self.pending_total == 0.0
-                and not self.today_credit.any())
+        # Today's credit is always zero in the run-off: nobody gifts.
+        return day > self.params.days and self.pending_total == 0.0 and day not in self.chargebacks_due
 
     def summary(self, sim_seconds: float) -> dict[str, float | None]:
         """The run's flat metrics (call once the run-off is done)."""
@@ -213,12 +214,11 @@ class Platform:
         self.stolen_today = []
         who, inverse = np.unique(who, return_inverse=True)
         amount = np.bincount(inverse, weights=amount)
-        # Draws for every stolen-card account, indexed by account, so that a fraudster's dispute
-        # and delay on a day do not depend on which others bought that day (paired runs).
-        rng = self.streams.get("chargebacks", day)
-        row = np.searchsorted(self.fraud_rows, who)
-        disputed = rng.random(self.fraud_rows.size)[row] < cf.chargeback_rate
-        delay = rng.lognormal(np.log(cf.chargeback_delay_median_days), 0.5, self.fraud_rows.size)[row]
+        # Draws indexed by account, so that a fraudster's dispute and delay on a day do not
+        # depend on which others bought that day (paired runs).
+        disputed = self.streams.uniform_at("chargebacks", day, who) < cf.chargeback_rate
+        delay = np.exp(np.log(cf.chargeback_delay_median_days)
+                       + 0.5 * self.streams.normal_at("chargeback_delay", day, who))
         delay = np.clip(np.round(delay), 1, cf.chargeback_delay_max_days).astype(int)
         for d in np.unique(delay[disputed]):
             sel = disputed & (delay == d)

@@ -28,10 +28,14 @@ from livesim.world import (
     World,
 )
 
-__all__ = ["OK", "RESTRICTED", "SUSPENDED", "Enforcement", "GiftBatch"]
+__all__ = ["OK", "RESTRICTED", "SUSPENDED", "AccountDraws", "Enforcement", "GiftBatch"]
 
 OK, RESTRICTED, SUSPENDED = 0, 1, 2
 _NO_DAY = -1_000_000  # "never": far enough in the past that any strike has expired
+
+#: Per-account random draws of a day: given account ids, one draw each, the same for an account
+#: whichever others are asked for (see :meth:`livesim.rng.Streams.uniform_at`).
+AccountDraws = Callable[[np.ndarray], np.ndarray]
 
 
 class GiftBatch:
@@ -206,16 +210,17 @@ class Enforcement:
             s = s | self.in_review[self.n_viewers:]
         return s
 
-    def score_day(self, day: int, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def score_day(self, day: int, noise: AccountDraws) -> tuple[np.ndarray, np.ndarray]:
         """Score today's active accounts; return their ids and calibrated risks.
 
-        ``noise`` is the day's standard-normal draw for *every* account (so draws do not depend on
-        who was active, which keeps runs under different policies paired).
+        ``noise`` gives the day's standard-normal draw of the accounts asked for; an account's
+        draw does not depend on who else was active, which keeps runs under different policies
+        paired.
         """
         det = self.det
         ids = np.flatnonzero(self.tried_today & (self.status != SUSPENDED))
         score = (self.score_mean[ids] + np.sqrt(det.persistence) * self.persistent[ids]
-                 + np.sqrt(1.0 - det.persistence) * noise[ids])
+                 + np.sqrt(1.0 - det.persistence) * noise(ids))
         llr = np.zeros(ids.size)
         young = (day - self.born_day[ids]) < self.pol.new_account_days
         llr += np.where(young, det.rule_new_account_llr, 0.0)
@@ -237,10 +242,10 @@ class Enforcement:
             self.in_review[q] = True
             self.priority[q] = risk[np.searchsorted(ids, q)]  # ids is sorted (from flatnonzero)
 
-    def review(self, day: int, draw: Callable[[], np.random.Generator]) -> None:
+    def review(self, day: int, uniform: AccountDraws) -> None:
         """Human review decides the riskiest queued accounts, up to the daily capacity.
 
-        ``draw`` returns the day's review generator; it is only called when there is work.
+        ``uniform`` gives the day's review draw (uniform in (0, 1)) of the accounts asked for.
         """
         pol = self.pol
         if pol.review_capacity == 0 or not self.in_review.any():
@@ -252,8 +257,8 @@ class Enforcement:
             # Highest risk first; ties by account id so the order is deterministic.
             order = np.lexsort((queue, -self.priority[queue]))[:k]
             picked = queue[order]
-            # One draw per account, indexed: an account's draw does not depend on who else is queued.
-            correct = draw().random(self.n)[picked] < pol.reviewer_accuracy
+            # An account's draw does not depend on who else is queued.
+            correct = uniform(picked) < pol.reviewer_accuracy
             violation = np.where(self.target[picked], correct, ~correct)
             self.in_review[picked] = False
             self.reviews_done += int(k)
@@ -283,15 +288,15 @@ class Enforcement:
         if appeal.size:
             self.appeals_due.setdefault(day + pol.appeal_delay_days, []).append(appeal)
 
-    def appeals(self, day: int, draw: Callable[[], np.random.Generator]) -> np.ndarray:
+    def appeals(self, day: int, uniform: AccountDraws) -> np.ndarray:
         """Decide appeals due today; return the accounts whose action was reversed.
 
-        ``draw`` returns the day's appeals generator; it is only called when an appeal is due.
+        ``uniform`` gives the day's appeal draw (uniform in (0, 1)) of the accounts asked for.
         """
         if day not in self.appeals_due:
             return np.zeros(0, np.int64)
         due = np.unique(np.concatenate(self.appeals_due.pop(day)))
-        correct = draw().random(self.n)[due] < self.pol.reviewer_accuracy
+        correct = uniform(due) < self.pol.reviewer_accuracy
         reverse = np.where(self.target[due], ~correct, correct)
         back = due[reverse & (self.status[due] != OK)]
         self.status[back] = OK

@@ -5,6 +5,11 @@ keyed by the tick too. A draw at tick ``t`` then never depends on how many numbe
 component (or an earlier tick under another policy) consumed: two runs with the same seed and
 different policies see the same population, the same viewers online and the same gift intents
 (common random numbers).
+
+Per-account draws of a day (detection noise, review and appeal outcomes, chargebacks) are
+*counter-based*: account ``i``'s draw is a hash of ``(seed, stream, day, i)`` (SplitMix64's
+output function on a Weyl sequence), so only the accounts that need a draw are computed, and an
+account's draw never depends on which other accounts were scored, queued or disputed.
 """
 
 from __future__ import annotations
@@ -12,8 +17,13 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from scipy.special import ndtri
 
 __all__ = ["Streams"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = (np.uint64(k) for k in (30, 27, 31, 11))
 
 
 class Streams:
@@ -28,10 +38,32 @@ class Streams:
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
 
+    prefix = ""  # a subclass keys all its streams apart from the base class's with a prefix
+
+    def _spawn_key(self, name: str, key: tuple[int, ...]) -> tuple[int, ...]:
+        return (zlib.crc32((self.prefix + name).encode("utf-8")), *(int(k) for k in key))
+
     def get(self, name: str, *key: int) -> np.random.Generator:
         """Return the generator for stream ``name`` (optionally keyed, e.g. by tick or day).
 
         The same ``(seed, name, key)`` always gives the same generator, whatever else was drawn.
         """
-        spawn_key = (zlib.crc32(name.encode("utf-8")), *(int(k) for k in key))
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key)))
+        seq = np.random.SeedSequence(self.seed, spawn_key=self._spawn_key(name, key))
+        return np.random.Generator(np.random.PCG64(seq))
+
+    def uniform_at(self, name: str, key: int, index: np.ndarray) -> np.ndarray:
+        """Uniform draws in (0, 1) for the given ``index`` values (e.g. account ids) of stream ``(name, key)``.
+
+        Draw ``i`` depends only on ``(seed, name, key, i)``: the same index gets the same draw
+        whichever other indices are asked for.
+        """
+        seq = np.random.SeedSequence(self.seed, spawn_key=self._spawn_key(name, (key,)))
+        z = np.asarray(index).astype(np.uint64) * _GOLDEN + seq.generate_state(1, np.uint64)[0]
+        z = (z ^ (z >> _S30)) * _MIX1
+        z = (z ^ (z >> _S27)) * _MIX2
+        z ^= z >> _S31
+        return ((z >> _S11).astype(np.float64) + 0.5) * 2.0**-53
+
+    def normal_at(self, name: str, key: int, index: np.ndarray) -> np.ndarray:
+        """Standard normal draws for the given ``index`` values (see :meth:`uniform_at`)."""
+        return ndtri(self.uniform_at(name, key, index))

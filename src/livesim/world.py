@@ -19,7 +19,7 @@ __all__ = [
     "C_ACCOMPLICE", "C_BENIGN", "C_BOOSTED", "C_RING", "C_VIOLATING", "CREATOR_ROLES",
     "NOT_BORN", "RESERVED", "V_BENIGN", "V_BOT", "V_FRAUD", "V_RING", "VIEWER_ROLES",
     "Creators", "Sessions", "Viewers", "World", "build_world", "hour_weights", "is_live", "live_schedule",
-    "sessions_for_day",
+    "online_hours", "sessions_for_day", "start_hours",
 ]
 
 # Viewer roles (int8 codes). Minors are benign viewers with ``is_minor`` set.
@@ -240,8 +240,17 @@ def live_schedule(rng: np.random.Generator, live_prob: np.ndarray) -> np.ndarray
     — always both, so the number of draws never depends on the outcome.
     """
     live_today = rng.random(live_prob.size) < live_prob
-    start = rng.choice(24, size=live_prob.size, p=hour_weights())
+    start = start_hours(rng, live_prob.size)
     return np.where(live_today, start, -1)
+
+
+_HOUR_P = hour_weights()
+_HOUR_CDF = np.cumsum(_HOUR_P)
+
+
+def start_hours(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` start hours drawn by :func:`hour_weights` (inverse-CDF: one uniform each)."""
+    return np.searchsorted(_HOUR_CDF, rng.random(n) * _HOUR_CDF[-1], side="right").astype(np.int8)
 
 
 def is_live(live_from: np.ndarray, hour: int | np.ndarray, live_hours: int) -> np.ndarray:
@@ -269,15 +278,29 @@ def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates:
                      session_hours: int) -> Sessions:
     """Draw who comes online today and when: one row per viewer and online hour, sorted by hour.
 
+    ``p_online`` is each candidate's chance of coming online (aligned with ``candidates``).
     Sessions start by :func:`hour_weights` and end at midnight at the latest.
     """
-    online = candidates[rng.random(candidates.size) < p_online[candidates]]
-    start = rng.choice(24, size=online.size, p=hour_weights()).astype(np.int8)
-    hours = (start[:, None] + np.arange(session_hours, dtype=np.int8)[None, :]).ravel()
-    ids = np.repeat(online, session_hours)
-    keep = hours < 24
-    hours, ids = hours[keep], ids[keep]
-    order = np.argsort(hours, kind="stable")  # int8 keys: numpy uses a radix sort
-    counts = np.bincount(hours, minlength=24)
+    online = candidates[rng.random(candidates.size, dtype=np.float32) < p_online]
+    # How many start in each hour, then who: a shuffle dealt out in that order is the same as
+    # an independent start hour per viewer, and leaves the viewers grouped by start hour, so
+    # those online in hour h (started in h - session_hours + 1 … h) are one contiguous slice.
+    starting = rng.multinomial(online.size, _HOUR_P)
+    dealt = rng.permutation(online)
+    first = np.concatenate(([0], np.cumsum(starting)))
+    lo = first[np.maximum(np.arange(24) - session_hours + 1, 0)]
+    counts = first[1:] - lo
     offsets = np.concatenate(([0], np.cumsum(counts)))
-    return Sessions(ids[order], hours[order].astype(np.intp), offsets)
+    rows = np.repeat(lo - offsets[:-1], counts) + np.arange(offsets[-1])
+    return Sessions(dealt[rows], np.repeat(np.arange(24), counts), offsets)
+
+
+def online_hours(rng: np.random.Generator, p_online: np.ndarray, session_hours: int) -> int:
+    """Viewer-hours online today of viewers with chances ``p_online``, drawn as in :func:`sessions_for_day`.
+
+    For viewers whose sessions have no effect but being counted: it draws who comes online and
+    how many start in each hour, not who starts when.
+    """
+    online = int(np.count_nonzero(rng.random(p_online.size, dtype=np.float32) < p_online))
+    starting = rng.multinomial(online, _HOUR_P)
+    return int(starting @ np.minimum(session_hours, 24 - np.arange(24)))

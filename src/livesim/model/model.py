@@ -60,13 +60,11 @@ _MAX_SEED = 2**63 - 1
 class MesaStreams(Streams):
     """The Mesa engine's dynamic random streams: the core's stream names, keyed apart.
 
-    ``get(name, *key)`` returns the generator the core would get for ``"mesa." + name``, so no
-    draw is shared with the core while every draw stays keyed by component, day and tick.
+    Every stream is the one the core would get for ``"mesa." + name``, so no draw is shared with
+    the core while every draw stays keyed by component, day and tick.
     """
 
-    def get(self, name: str, *key: int) -> np.random.Generator:
-        """Return the generator for stream ``name`` (optionally keyed, e.g. by tick or day)."""
-        return super().get(f"mesa.{name}", *key)
+    prefix = "mesa."
 
 
 @cache
@@ -198,6 +196,7 @@ class LivesimModel(mesa.Model):
         self.gifter_slot = np.full(v.n, -1, np.int64)
         self.gifter_slot[v.gifter_ids] = np.arange(v.gifter_ids.size)
         self.organic_ids = np.flatnonzero(v.role == V_BENIGN)
+        self.organic_p_online = v.p_online[self.organic_ids]
 
         self.viewer_agents = [ViewerAgent(self, i) for i in range(v.n)]
         self.creator_agents = [CreatorAgent(self, i) for i in range(c.n)]
@@ -292,7 +291,7 @@ class LivesimModel(mesa.Model):
     def _start_day(self, day: int) -> None:
         p = self.params
         sched = self.streams.get("schedule", day)
-        self._sessions = sessions_for_day(sched, self.world.viewers.p_online, self.organic_ids,
+        self._sessions = sessions_for_day(sched, self.organic_p_online, self.organic_ids,
                                           p.population.session_hours)
         self.creators.do("plan_day", sched)
         self.platform.adv.start_day(day, self.streams.get("adversaries", day))
