@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from livesim.economy import StreamChoice, coins_to_buy, gift_amount, gift_target
+from livesim.grouped import Groups
 from livesim.params import Params
 
 
@@ -17,7 +18,7 @@ def test_a_senders_leftover_coins_carry_to_its_next_gift_in_the_same_batch():
     sender = np.array([7, 3, 7, 7, 7])
     amount = np.array([0.75, 1.0, 0.5, 0.25, 2.0])
     balance = np.array([0.5, 0.0, 0.5, 0.5, 0.5])
-    bought = coins_to_buy(amount, balance, pack_value=1.0, sender=sender)
+    bought = coins_to_buy(amount, balance, pack_value=1.0, senders=Groups(sender))
     assert list(bought) == [1.0, 1.0, 0.0, 0.0, 2.0]
     one_by_one, left = [], 0.5
     for a in amount[sender == 7]:

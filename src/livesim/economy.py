@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from livesim.grouped import running_sums
+from livesim.grouped import Groups
 from livesim.params import Params
 from livesim.world import C_VIOLATING
 
@@ -79,14 +79,15 @@ def gift_amount(rng: np.random.Generator, rate: np.ndarray, gift_value: np.ndarr
 
 
 def coins_to_buy(amount: np.ndarray, balance: np.ndarray, pack_value: float,
-                 sender: np.ndarray | None = None) -> np.ndarray:
+                 senders: Groups | None = None) -> np.ndarray:
     """Value of coins bought (whole packs) so that the balance covers each gift in turn.
 
-    ``balance`` is each sender's balance before the first of its rows. With ``sender`` given,
-    rows are gifts in time order and one sender's may repeat: its leftover coins carry to its
-    next gift, so the packs bought through a row are those its running total needs.
+    ``balance`` is each sender's balance before the first of its rows. With ``senders`` (the
+    rows grouped by sender) given, rows are gifts in time order and one sender's may repeat: its
+    leftover coins carry to its next gift, so the packs bought through a row are those its
+    running total needs.
     """
-    before, through = running_sums(amount, sender) if sender is not None else (0.0, amount)
+    before, through = senders.running_sums(amount) if senders is not None else (0.0, amount)
     packs_through = _packs_needed(through - balance, pack_value)
     packs_before = _packs_needed(before - balance, pack_value)
     return (packs_through - packs_before) * pack_value

@@ -11,37 +11,50 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["running_sums"]
+__all__ = ["Groups", "running_sums"]
+
+
+class Groups:
+    """Rows grouped by key, in array order: sorted once, then any number of running totals.
+
+    Parameters
+    ----------
+    keys
+        One key per row (e.g. the sender of each gift intent).
+    """
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.size = keys.size
+        self.order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[self.order]
+        self.first = np.ones(keys.size, bool)  # a key's first row, in sorted order
+        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=self.first[1:])
+        rows = np.arange(keys.size)
+        self.position = rows - np.maximum.accumulate(np.where(self.first, rows, 0))  # place within its key
+        self.repeats = keys.size > 0 and not self.first.all()
+
+    def running_sums(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Running totals of ``values`` within each key, in array order.
+
+        Returns ``(before, through)``: the total of the key's earlier rows, and that total plus
+        the row. ``before`` is the previous row's ``through`` exactly (0 for a key's first row),
+        so that differences of a function of the running total telescope without rounding.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if not self.repeats:  # every key once: nothing carries over
+            return np.zeros_like(values), values.copy()
+        through = values[self.order]
+        for k in range(1, int(self.position.max()) + 1):
+            at_k = np.flatnonzero(self.position == k)  # rows at place k follow their key's row at k - 1
+            through[at_k] += through[at_k - 1]
+        before = np.zeros_like(through)
+        later = np.flatnonzero(~self.first)
+        before[later] = through[later - 1]
+        result_before, result_through = np.empty_like(values), np.empty_like(values)
+        result_before[self.order], result_through[self.order] = before, through
+        return result_before, result_through
 
 
 def running_sums(values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Running totals of ``values`` within each key, in array order.
-
-    Returns ``(before, through)``: the total of the key's earlier rows, and that total plus the
-    row. ``before`` is the previous row's ``through`` exactly (0 for a key's first row), so that
-    differences of a function of the running total telescope without rounding.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if values.size <= 1:
-        return np.zeros_like(values), values.copy()
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    first = np.empty(order.size, bool)
-    first[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
-    if first.all():  # every key once: nothing carries over
-        return np.zeros_like(values), values.copy()
-    start = np.flatnonzero(first)
-    position = np.arange(order.size) - np.repeat(start, np.diff(np.append(start, order.size)))
-    through = values[order]
-    by_position = np.argsort(position, kind="stable")
-    bounds = np.searchsorted(position[by_position], np.arange(1, position.max() + 2))
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        rows = by_position[lo:hi]  # rows at position k follow their key's row at position k - 1
-        through[rows] += through[rows - 1]
-    before = np.zeros_like(through)
-    later = ~first
-    before[later] = through[np.flatnonzero(later) - 1]
-    result_before, result_through = np.empty_like(values), np.empty_like(values)
-    result_before[order], result_through[order] = before, through
-    return result_before, result_through
+    """Running totals of ``values`` within each key, in array order (see :meth:`Groups.running_sums`)."""
+    return Groups(keys).running_sums(values)

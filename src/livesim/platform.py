@@ -14,6 +14,7 @@ import numpy as np
 
 from livesim.adversaries import Adversaries
 from livesim.economy import coins_to_buy
+from livesim.grouped import Groups
 from livesim.ledger import Ledger
 from livesim.metrics import Tally, agent_steps, summarize
 from livesim.params import Params
@@ -87,13 +88,16 @@ class Platform:
         ledger is reconciled with the balances after each of the day's 24 hours.
         """
         p, v, c = self.params, self.world.viewers, self.world.creators
-        allowed = self.enf.allowed(batch, day) if len(batch) else batch.intent
+        senders = Groups(batch.viewer)
+        allowed = self.enf.allowed(batch, day, senders) if len(batch) else batch.intent
         sender, creator = batch.viewer, batch.creator
         benign_pair = (v.role[sender] == V_BENIGN) & ~v.is_minor[sender] & (c.role[creator] == C_BENIGN)
         self.tally.legit_blocked += float((batch.intent - allowed)[benign_pair].sum())
+        # Blocked rows buy nothing and carry nothing over, so coins are worked out on every row.
+        bought = coins_to_buy(allowed, self.coins[sender], self.pack_value, senders)
         sent = allowed > 0
-        sender, creator, amount, stolen = sender[sent], creator[sent], allowed[sent], batch.stolen[sent]
-        bought = coins_to_buy(amount, self.coins[sender], self.pack_value, sender)
+        sender, creator, amount, bought = sender[sent], creator[sent], allowed[sent], bought[sent]
+        stolen = batch.stolen[sent]
         share = p.economy.platform_share
         credit = (1.0 - share) * amount
         self._move_money(batch.hour[sent], sender, creator, amount, bought, credit, reconcile_each_hour)
@@ -172,11 +176,11 @@ class Platform:
     def _nothing_due(self, day: int) -> bool:
         """Whether a run-off day would change nothing: no chargeback lands and nothing clears.
 
-        After a run-off day's payout, what stays cleared is frozen or under the minimum payout,
-        and only a chargeback or newly cleared earnings can change that.
+        After any day's payout, what stays cleared is frozen or under the minimum payout; in the
+        run-off nobody gifts and enforcement stands still, so only a chargeback or held earnings
+        clearing can change that.
         """
-        # Today's credit is always zero in the run-off: nobody gifts.
-        return day > self.params.days and self.pending_total == 0.0 and day not in self.chargebacks_due
+        return self.pending_total == 0.0 and day not in self.chargebacks_due
 
     def summary(self, sim_seconds: float) -> dict[str, float | None]:
         """The run's flat metrics (call once the run-off is done)."""

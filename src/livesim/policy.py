@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from livesim.detection import calibrated_risk, separation
-from livesim.grouped import running_sums
+from livesim.detection import calibrated_risk, raw_scores, separation
+from livesim.grouped import Groups
 from livesim.params import Params
 from livesim.world import (
     C_ACCOMPLICE,
@@ -173,10 +173,11 @@ class Enforcement:
             cap = np.where(age < pol.new_account_days, np.minimum(cap, pol.new_account_daily_cap), cap)
         return np.maximum(cap - self.today_value[viewers], 0.0)
 
-    def allowed(self, batch: GiftBatch, day: int) -> np.ndarray:
+    def allowed(self, batch: GiftBatch, day: int, senders: Groups | None = None) -> np.ndarray:
         """Value of each intent the policy lets through (currency); records who tried.
 
         A sender's intents are gated in hour order: a cap counts what the earlier ones sent.
+        ``senders`` is the batch's rows grouped by sender, if the caller has it already.
         """
         pol = self.pol
         v, c = batch.viewer, batch.creator
@@ -194,7 +195,7 @@ class Enforcement:
             return wanted
         # Each intent gets what is left of the cap after the sender's earlier intents in the
         # batch; what those wanted beyond the cap was never sent, so "wanted so far" suffices.
-        wanted_before, _ = running_sums(wanted, v)
+        wanted_before, _ = (senders or Groups(v)).running_sums(wanted)
         return np.minimum(wanted, np.maximum(self.sender_cap(v, day) - wanted_before, 0.0))
 
     def record_sent(self, viewers: np.ndarray, creators: np.ndarray, amount: np.ndarray) -> None:
@@ -219,8 +220,7 @@ class Enforcement:
         """
         det = self.det
         ids = np.flatnonzero(self.tried_today & (self.status != SUSPENDED))
-        score = (self.score_mean[ids] + np.sqrt(det.persistence) * self.persistent[ids]
-                 + np.sqrt(1.0 - det.persistence) * noise(ids))
+        score = raw_scores(self.score_mean[ids], self.persistent[ids], noise(ids), det.persistence)
         llr = np.zeros(ids.size)
         young = (day - self.born_day[ids]) < self.pol.new_account_days
         llr += np.where(young, det.rule_new_account_llr, 0.0)
