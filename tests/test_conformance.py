@@ -57,8 +57,8 @@ def test_ledger_balances_at_every_tick_with_every_typology_active(engine, monkey
     gaps = []
     reconcile = Platform.reconcile
 
-    def checked(self):
-        gap = reconcile(self)
+    def checked(self, *args):
+        gap = reconcile(self, *args)
         gaps.append(gap)
         return gap
 

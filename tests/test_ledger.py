@@ -35,8 +35,8 @@ class CheckedEngine(CoreEngine):
         self.gaps = []
         reconcile = self.platform.reconcile
 
-        def checked():
-            gap = reconcile()
+        def checked(*args):
+            gap = reconcile(*args)
             self.gaps.append(gap)
             return gap
 

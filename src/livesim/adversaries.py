@@ -137,7 +137,15 @@ class Adversaries:
             if not sel.any():
                 continue
             # One more account per group and day: spreading is gradual, as opening accounts is.
-            for g in np.unique(v.group[self.actors[sel]]):
+            groups = np.unique(v.group[self.actors[sel]])
+            rows = self.actors[role_mask]
+            spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN)]
+            spare_groups, first = np.unique(v.group[spare], return_index=True)
+            if np.isin(groups, spare_groups).all():
+                # Every group wakes its own first spare: no group borrows, so all at once.
+                self._wake(spare[first[np.searchsorted(spare_groups, groups)]], day)
+                continue
+            for g in groups:  # a group without spares borrows one: in group order, as it affects the next
                 self._wake_from_reserve(role_mask, int(g), 1, day)
 
     def _wake_from_reserve(self, role_mask: np.ndarray, group: int, count: int, day: int) -> int:

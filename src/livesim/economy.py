@@ -29,24 +29,25 @@ class StreamChoice:
     """
 
     def __init__(self, live_by_hour: np.ndarray, weight: np.ndarray) -> None:
-        hours, n = live_by_hour.shape
-        cum = np.cumsum(np.where(live_by_hour, weight, 0.0), axis=1)
-        total = cum[:, -1] if n else np.zeros(hours)
+        hours = live_by_hour.shape[0]
+        hour, self.creator = np.nonzero(live_by_hour)  # the live (hour, creator) pairs, by hour
+        start = np.searchsorted(hour, np.arange(hours + 1))
+        cum = np.concatenate(([0.0], np.cumsum(weight[self.creator])))
+        before = cum[start[:-1]]  # weight of the earlier hours' pairs
+        total = cum[start[1:]] - before
         self.anyone_live = total > 0
-        # Each hour's cumulative weights scaled to [0, 1] and shifted by the hour, so one sorted
-        # table serves every hour: hour h's draw u lands in row h at h + u.
-        self.table = (cum / np.where(self.anyone_live, total, 1.0)[:, None]
-                      + np.arange(hours)[:, None]).ravel()
-        self.n = n
-        # The last live creator of each hour: u close to 1 can round h + u up to h + 1.
-        self.last_live = np.arange(hours) * n + np.where(live_by_hour.any(axis=1),
-                                                         n - 1 - live_by_hour[:, ::-1].argmax(axis=1), 0)
+        # The last live pair of each hour: u close to 1 can round h + u up to h + 1.
+        self.last = np.maximum(start[1:] - 1, 0)
+        # Each hour's cumulative weights scaled to (0, 1] and shifted by the hour, so one sorted
+        # table serves every hour: hour h's draw u lands among hour h's pairs at h + u.
+        self.table = hour + (cum[1:] - before[hour]) / np.where(self.anyone_live, total, 1.0)[hour]
 
     def pick(self, u: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """Creator watched by each viewer with uniform draw ``u`` online in ``hour`` (``-1``: nobody live)."""
-        flat = np.searchsorted(self.table, hour + u, side="right")
-        flat = np.minimum(flat, self.last_live[hour])
-        return np.where(self.anyone_live[hour], flat - hour * self.n, -1)
+        if self.creator.size == 0:
+            return np.full(u.size, -1, np.int64)
+        pair = np.minimum(np.searchsorted(self.table, hour + u, side="right"), self.last[hour])
+        return np.where(self.anyone_live[hour], self.creator[pair], -1)
 
 
 def gift_target(u_loyal: np.ndarray, loyalty: float, favourites: np.ndarray, favourite_live: np.ndarray,

@@ -136,6 +136,7 @@ class Platform:
         hours = hour - first
         bought_by_hour = np.bincount(hours, weights=bought, minlength=last - first + 1).tolist()
         sent_by_hour = np.bincount(hours, weights=amount, minlength=last - first + 1).tolist()
+        settled_owed = self.pending_total + float(self.cleared.sum())
         for h in range(last - first + 1):
             lo, hi = bounds[h], bounds[h + 1]
             if hi > lo:
@@ -144,11 +145,17 @@ class Platform:
                 self.ledger.purchase(bought_by_hour[h])
                 self.ledger.gift(sent_by_hour[h], share * sent_by_hour[h])
             if reconcile_each_hour:
-                self.reconcile()
+                self.reconcile(settled_owed)
 
-    def reconcile(self) -> float:
-        """Check the ledger against every agent's balance; return the gap (0 when balanced)."""
-        owed = self.pending_total + float(self.cleared.sum()) + float(self.today_credit.sum())
+    def reconcile(self, settled_owed: float | None = None) -> float:
+        """Check the ledger against every agent's balance; return the gap (0 when balanced).
+
+        ``settled_owed`` is the sum of held and cleared earnings when the caller has it (they
+        only change at the day's end, not while gifts are settled).
+        """
+        if settled_owed is None:
+            settled_owed = self.pending_total + float(self.cleared.sum())
+        owed = settled_owed + float(self.today_credit.sum())
         return self.ledger.check(float(self.coins.sum()), owed)
 
     # ------------------------------------------------------------------ end of day

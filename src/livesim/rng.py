@@ -8,8 +8,9 @@ different policies see the same population, the same viewers online and the same
 
 Per-account draws of a day (detection noise, review and appeal outcomes, chargebacks) are
 *counter-based*: account ``i``'s draw is a hash of ``(seed, stream, day, i)`` (SplitMix64's
-output function on a Weyl sequence), so only the accounts that need a draw are computed, and an
-account's draw never depends on which other accounts were scored, queued or disputed.
+output function on a Weyl sequence whose start is SplitMix64 folded over seed, stream and day),
+so only the accounts that need a draw are computed, and an account's draw never depends on which
+other accounts were scored, queued or disputed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scipy.special import ndtri
 
 __all__ = ["Streams"]
 
+_MASK = (1 << 64) - 1
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = (np.uint64(k) for k in (30, 27, 31, 11))
@@ -57,8 +59,10 @@ class Streams:
         Draw ``i`` depends only on ``(seed, name, key, i)``: the same index gets the same draw
         whichever other indices are asked for.
         """
-        seq = np.random.SeedSequence(self.seed, spawn_key=self._spawn_key(name, (key,)))
-        z = np.asarray(index).astype(np.uint64) * _GOLDEN + seq.generate_state(1, np.uint64)[0]
+        base = 0
+        for part in (self.seed, *self._spawn_key(name, (key,))):
+            base = _mix64(base ^ (part & _MASK))
+        z = np.asarray(index).astype(np.uint64) * _GOLDEN + np.uint64(base)
         z = (z ^ (z >> _S30)) * _MIX1
         z = (z ^ (z >> _S27)) * _MIX2
         z ^= z >> _S31
@@ -67,3 +71,11 @@ class Streams:
     def normal_at(self, name: str, key: int, index: np.ndarray) -> np.ndarray:
         """Standard normal draws for the given ``index`` values (see :meth:`uniform_at`)."""
         return ndtri(self.uniform_at(name, key, index))
+
+
+def _mix64(z: int) -> int:
+    """SplitMix64's step on a Python integer: combines the seed, stream and key into a stream base."""
+    z = (z + 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
