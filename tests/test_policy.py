@@ -36,8 +36,12 @@ def test_raising_the_threshold_lowers_false_positives_and_raises_harm():
                 days=20, **{"population.viewers": 40_000, "population.creators": 800})
     lo, hi = paired_ci(res[0.95]["enforcement.false_positives"], res[0.3]["enforcement.false_positives"])
     assert hi < 0, (lo, hi)
-    lo, hi = paired_ci(res[0.95]["harm.total"], res[0.3]["harm.total"])
-    assert lo > 0, (lo, hi)
+    # Laundered money comes in lumps (a ring's cash-out happens or it does not), so the paired
+    # differences in harm are skewed and a t interval over 10 seeds has little power: test the
+    # one-sided claim with the signed-rank test instead, at the same 1 % level.
+    more_harm = stats.wilcoxon(res[0.95]["harm.total"], res[0.3]["harm.total"], alternative="greater",
+                               zero_method="zsplit")
+    assert more_harm.pvalue < 0.01, (more_harm, res[0.95]["harm.total"], res[0.3]["harm.total"])
 
 
 @pytest.mark.slow
