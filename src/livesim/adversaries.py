@@ -141,9 +141,10 @@ class Adversaries:
             rows = self.actors[role_mask]
             spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN)]
             spare_groups, first = np.unique(v.group[spare], return_index=True)
-            if np.isin(groups, spare_groups).all():
+            own = np.searchsorted(spare_groups, groups).clip(max=max(spare_groups.size - 1, 0))
+            if spare_groups.size and (spare_groups[own] == groups).all():
                 # Every group wakes its own first spare: no group borrows, so all at once.
-                self._wake(spare[first[np.searchsorted(spare_groups, groups)]], day)
+                self._wake(spare[first[own]], day)
                 continue
             for g in groups:  # a group without spares borrows one: in group order, as it affects the next
                 self._wake_from_reserve(role_mask, int(g), 1, day)
