@@ -57,13 +57,15 @@ METRICS: dict[str, Metric] = {
 }
 
 #: Columns of ``timeseries.csv`` besides ``day`` (each a value for that day, not cumulative,
-#: except ``enforcement.actions`` and ``review.backlog`` which are levels at the end of the day).
+#: except the levels below).
 DAILY_COLUMNS = (
     "revenue.gross", "revenue.platform_net", "revenue.creator_earnings", "revenue.legit_blocked",
     "harm.laundered", "harm.fraud_loss", "harm.minor_spend", "harm.violating_gifts", "harm.total",
     "payouts", "chargebacks", "viewers_online", "enforcement.actions", "review.backlog",
     "ledger.imbalance", "runoff",
 )
+#: The daily columns that are levels or flags, not the day's flows.
+DAILY_LEVELS = ("enforcement.actions", "review.backlog", "ledger.imbalance", "runoff")
 
 
 def agent_steps(agents: int, ticks: int) -> int:
@@ -133,9 +135,7 @@ class Tally:
         self.daily.append(row)
 
 
-_DAILY_FLOWS = ("revenue.gross", "revenue.platform_net", "revenue.creator_earnings", "revenue.legit_blocked",
-                "harm.laundered", "harm.fraud_loss", "harm.minor_spend", "harm.violating_gifts", "harm.total",
-                "payouts", "chargebacks", "viewers_online")
+_DAILY_FLOWS = tuple(c for c in DAILY_COLUMNS if c not in DAILY_LEVELS)
 _FLOW_FIELDS = tuple(f.name for f in fields(Tally) if f.type in ("float", float))
 
 

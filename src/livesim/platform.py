@@ -89,6 +89,7 @@ class Platform:
         """
         p, v, c = self.params, self.world.viewers, self.world.creators
         senders = Groups(batch.viewer)
+        _check_order(batch, senders)
         allowed = self.enf.allowed(batch, day, senders) if len(batch) else batch.intent
         sender, creator = batch.viewer, batch.creator
         benign_pair = (v.role[sender] == V_BENIGN) & ~v.is_minor[sender] & (c.role[creator] == C_BENIGN)
@@ -270,3 +271,16 @@ class Platform:
         self.tally.chargebacks += refunded
         self.tally.chargeback_cost += refunded - float(from_coins.sum()) - recovered
         self.tally.fraud_loss += float(creator_part.sum()) - recovered
+
+
+def _check_order(batch: GiftBatch, senders: Groups) -> None:
+    """Refuse a batch that is not in hour order or has a sender twice in one hour.
+
+    Settlement's running totals and hour-by-hour money moves rely on both.
+    """
+    if batch.hour.size > 1 and (np.diff(batch.hour) < 0).any():
+        raise ValueError("gift intents must be in hour order")
+    if senders.repeats:
+        hour = batch.hour[senders.order]
+        if ((hour[1:] == hour[:-1]) & ~senders.first[1:]).any():
+            raise ValueError("a sender has two gift intents in one hour")

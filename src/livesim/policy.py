@@ -141,7 +141,8 @@ class Enforcement:
         self.score_mean = mean
 
         # Daily activity per account (sent for viewers, received for creators) and its history.
-        self.today_value = np.zeros(n, np.float32)
+        # float64: a cap's remainder is worked out from it, and must match settlement's running totals.
+        self.today_value = np.zeros(n)
         # Gifters had a history before the run: their usual day is their expected spend on a day
         # online, so the velocity rule does not fire on everyone's first day. Accounts that never
         # gifted (and bad actors) start at 0: a sudden big gift from them is the signal.

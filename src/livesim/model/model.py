@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import random
 import time
 import warnings
 from collections.abc import Callable
@@ -314,8 +315,11 @@ class LivesimModel(mesa.Model):
         self.online.do("leave")
         sessions = self._sessions
         online = sessions.viewer[sessions.offsets[hour]:sessions.offsets[hour + 1]]
-        self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online),
-                                          random=self.random)
+        # Each hour shuffles with its own generator: how many numbers one hour's shuffles use
+        # (the number of bad actors acting depends on the policy) must not move the next hour's
+        # order, which decides which viewer gets which of the hour's draws (paired runs).
+        shuffle = random.Random(int(self.streams.get("shuffle", self.tick).integers(2**63)))
+        self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online), random=shuffle)
         self.online.set("online", True)
         self.tick_rng = self.streams.get("tick", day * 24 + hour)
         self.online.shuffle_do("step")
@@ -329,7 +333,7 @@ class LivesimModel(mesa.Model):
             agent = self.viewer_agents[viewer]
             agent.intent = (creator, value, stolen)
             acting.append(agent)
-        mesa.agent.AgentSet(acting, random=self.random).shuffle_do("act")
+        mesa.agent.AgentSet(acting, random=shuffle).shuffle_do("act")
 
         # 4. Books: the tally of the hour and the ledger check; the platform's day end at hour 23.
         plat.tally.viewers_online += len(self.online)
