@@ -32,12 +32,17 @@ def test_settling_a_whole_day_at_once_equals_settling_it_hour_by_hour():
     assert a.ledger.max_imbalance == 0.0
 
 
-def test_skipping_run_off_days_on_which_nothing_is_due_changes_no_result(monkeypatch):
+@pytest.mark.parametrize("policy", [
+    {},
+    {"policy.payout_hold_days": 7, "policy.hold_on_review": True},
+    {"policy.payout_hold_days": 3, "economy.min_payout": 1_000.0},
+], ids=["baseline", "hold-7-on-review", "hold-3-high-minimum"])
+def test_skipping_run_off_days_and_payouts_on_which_nothing_is_due_changes_no_result(monkeypatch, policy):
     params = scenario_params("card_fraud_wave", "baseline", seed=3, days=4,
-                             **{"population.viewers": 5_000, "population.creators": 100})
+                             **{"population.viewers": 5_000, "population.creators": 100, **policy})
     fast = CoreEngine(params).run()
     runoff = [row for row in fast.daily if row["runoff"]]
-    monkeypatch.setattr(Platform, "_nothing_due", lambda self, day: False)
+    monkeypatch.setattr(Platform, "_nothing_clears", lambda self: False)
     full = CoreEngine(params).run()
     assert fast.daily == full.daily
     assert ({k: v for k, v in fast.metrics.items() if not k.startswith("perf.")}

@@ -130,12 +130,10 @@ class Tally:
         Equal to what :meth:`close_day` would append, without recounting enforcement state that
         a day without activity cannot change.
         """
-        row = dict(self.daily[-1])
-        row.update(dict.fromkeys(_DAILY_FLOWS, 0.0), day=day + 1, runoff=1)
-        self.daily.append(row)
+        self.daily.append({**self.daily[-1], **_NO_FLOWS, "day": day + 1, "runoff": 1})
 
 
-_DAILY_FLOWS = tuple(c for c in DAILY_COLUMNS if c not in DAILY_LEVELS)
+_NO_FLOWS = dict.fromkeys((c for c in DAILY_COLUMNS if c not in DAILY_LEVELS), 0.0)
 _FLOW_FIELDS = tuple(f.name for f in fields(Tally) if f.type in ("float", float))
 
 

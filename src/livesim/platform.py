@@ -176,19 +176,24 @@ class Platform:
             enf.appeals(day, lambda ids: self.streams.uniform_at("appeals", day, ids))
             self.adv.end_day(day)
         self._land_chargebacks(day)
-        self._clear_and_pay(day)
+        if not (runoff and self._nothing_clears()):
+            self._clear_and_pay(day)
         enf.end_day()
         gap = self.reconcile()
         self.tally.close_day(day, enf, gap, runoff)
 
     def _nothing_due(self, day: int) -> bool:
-        """Whether a run-off day would change nothing: no chargeback lands and nothing clears.
+        """Whether a run-off day would change nothing: no chargeback lands and nothing clears."""
+        return self._nothing_clears() and day not in self.chargebacks_due
+
+    def _nothing_clears(self) -> bool:
+        """Whether a run-off day's clearing and payout would change nothing.
 
         After any day's payout, what stays cleared is frozen or under the minimum payout; in the
-        run-off nobody gifts and enforcement stands still, so only a chargeback or held earnings
-        clearing can change that.
+        run-off nobody gifts, enforcement stands still and chargebacks only lower balances, so
+        only held earnings clearing can make a payout due.
         """
-        return self.pending_total == 0.0 and day not in self.chargebacks_due
+        return self.pending_total == 0.0
 
     def summary(self, sim_seconds: float) -> dict[str, float | None]:
         """The run's flat metrics (call once the run-off is done)."""
