@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import os
 import platform
 import sys
@@ -36,6 +37,7 @@ def time_core(viewers: int, days: int, creators: int | None = None) -> dict[str,
     params = scenario(viewers).replace(days=days)
     if creators is not None:
         params = params.replace(**{"population.creators": creators})
+    gc.collect()  # so that no run pays for collecting the previous run's garbage
     start = time.perf_counter()
     engine = CoreEngine(params)
     build = time.perf_counter() - start
@@ -58,6 +60,7 @@ def time_mesa(viewers: int, creators: int, days: int) -> dict[str, float]:
     from livesim.model import run_mesa  # mesa only on this path
 
     params = scenario(viewers).replace(**{"days": days, "population.creators": creators, "engine": "mesa"})
+    gc.collect()
     start = time.perf_counter()
     metrics = run_mesa(params).metrics
     total = time.perf_counter() - start
