@@ -6,6 +6,8 @@ from conftest import scenario_params, small
 
 from livesim.core import CoreEngine
 from livesim.platform import Platform
+from livesim.policy import GiftBatch
+from livesim.world import V_BENIGN
 
 
 def test_settling_a_whole_day_at_once_equals_settling_it_hour_by_hour():
@@ -61,3 +63,17 @@ def test_a_batch_out_of_hour_order_or_with_a_sender_twice_in_an_hour_is_refused(
     row = np.array([0, 0])
     with pytest.raises(ValueError, match="two gift intents in one hour"):
         engine.platform.settle(batch.take(row), 0)
+
+
+def test_only_accounts_that_can_buy_coins_have_a_wallet_and_others_cannot_be_given_coins():
+    engine = CoreEngine(small(**{"actors.card_fraud.fraudster_share": 0.01}))
+    plat, v = engine.platform, engine.world.viewers
+    has_wallet = plat.wallet < plat.coins.size
+    can_buy = np.zeros(v.n, bool)
+    can_buy[v.gifter_ids] = True
+    can_buy |= v.role != V_BENIGN
+    assert np.array_equal(has_wallet, can_buy) and 0 < has_wallet.sum() < v.n
+    watcher = int(np.flatnonzero(~has_wallet)[0])
+    assert plat.coin_balance(watcher) == 0.0
+    with pytest.raises(IndexError):  # a gift from an account without a wallet is a bug, not a silent write
+        plat.settle(GiftBatch(np.array([watcher]), np.array([0]), np.array([1.0])), 0)

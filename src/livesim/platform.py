@@ -62,7 +62,12 @@ class Platform:
         self.ledger = Ledger()
         self.tally = Tally()
         v, c = world.viewers, world.creators
-        self.coins = np.zeros(v.n)
+        # Coin wallets exist for the accounts that can ever buy coins (gifters and bad actors);
+        # others have none (their balance is 0), and indexing a missing wallet raises IndexError.
+        holders = np.union1d(v.gifter_ids, np.flatnonzero(v.role != V_BENIGN))
+        self.wallet = np.full(v.n, holders.size, np.int64)
+        self.wallet[holders] = np.arange(holders.size)
+        self.coins = np.zeros(holders.size)  # unspent coins by wallet (currency)
         hold = params.policy.payout_hold_days
         self.pending = np.zeros((hold + 1, c.n))   # earnings by the day they clear (ring buffer)
         self.pending_total = 0.0
@@ -95,13 +100,14 @@ class Platform:
         benign_pair = (v.role[sender] == V_BENIGN) & ~v.is_minor[sender] & (c.role[creator] == C_BENIGN)
         self.tally.legit_blocked += float((batch.intent - allowed)[benign_pair].sum())
         # Blocked rows buy nothing and carry nothing over, so coins are worked out on every row.
-        bought = coins_to_buy(allowed, self.coins[sender], self.pack_value, senders)
+        wallet = self.wallet[sender]
+        bought = coins_to_buy(allowed, self.coins[wallet], self.pack_value, senders)
         sent = allowed > 0
         sender, creator, amount, bought = sender[sent], creator[sent], allowed[sent], bought[sent]
         stolen = batch.stolen[sent]
         share = p.economy.platform_share
         credit = (1.0 - share) * amount
-        self._move_money(batch.hour[sent], sender, creator, amount, bought, credit, reconcile_each_hour)
+        self._move_money(batch.hour[sent], wallet[sent], creator, amount, bought, credit, reconcile_each_hour)
         if amount.size == 0:
             return allowed
         if stolen.any():
@@ -122,7 +128,7 @@ class Platform:
         self.enf.record_sent(sender, creator, amount)
         return allowed
 
-    def _move_money(self, hour: np.ndarray, sender: np.ndarray, creator: np.ndarray, amount: np.ndarray,
+    def _move_money(self, hour: np.ndarray, wallet: np.ndarray, creator: np.ndarray, amount: np.ndarray,
                     bought: np.ndarray, credit: np.ndarray, reconcile_each_hour: bool) -> None:
         """Post each hour's purchases and gifts, and update the balances they touch, hour by hour."""
         if reconcile_each_hour:
@@ -141,15 +147,20 @@ class Platform:
         for h in range(last - first + 1):
             lo, hi = bounds[h], bounds[h + 1]
             if hi > lo:
-                np.add.at(self.coins, sender[lo:hi], change[lo:hi])
+                np.add.at(self.coins, wallet[lo:hi], change[lo:hi])
                 np.add.at(self.today_credit, creator[lo:hi], credit[lo:hi])
                 self.ledger.purchase(bought_by_hour[h])
                 self.ledger.gift(sent_by_hour[h], share * sent_by_hour[h])
             if reconcile_each_hour:
                 self.reconcile(settled_owed)
 
+    def coin_balance(self, viewer: int) -> float:
+        """A viewer's unspent coins (currency; 0 for an account that can never buy coins)."""
+        wallet = self.wallet[viewer]
+        return float(self.coins[wallet]) if wallet < self.coins.size else 0.0
+
     def reconcile(self, settled_owed: float | None = None) -> float:
-        """Check the ledger against every agent's balance; return the gap (0 when balanced).
+        """Check the ledger against every coin wallet and every creator's balance; return the gap (0 when balanced).
 
         ``settled_owed`` is the sum of held and cleared earnings when the caller has it (they
         only change at the day's end, not while gifts are settled).
@@ -255,8 +266,9 @@ class Platform:
         who, amount = self.chargebacks_due.pop(day)
         who, inverse = np.unique(who, return_inverse=True)
         amount = np.bincount(inverse, weights=amount)
-        from_coins = np.minimum(amount, self.coins[who])
-        self.coins[who] -= from_coins
+        wallet = self.wallet[who]
+        from_coins = np.minimum(amount, self.coins[wallet])
+        self.coins[wallet] -= from_coins
         gifted = amount - from_coins
         creator_part = (1.0 - self.params.economy.platform_share) * gifted
         accomplice = self.world.viewers.group[who]

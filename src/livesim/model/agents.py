@@ -236,7 +236,7 @@ class ViewerAgent(mesa.Agent):
     @property
     def coins(self) -> float:
         """Unspent coin balance (currency)."""
-        return float(self.model.platform.coins[self.index])
+        return self.model.platform.coin_balance(self.index)
 
     @property
     def earnings(self) -> float:
