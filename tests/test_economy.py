@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy import stats
 
 from livesim.economy import StreamChoice, coins_to_buy, gift_amount, gift_target
 from livesim.grouped import Groups
@@ -35,17 +36,52 @@ def test_streams_are_chosen_in_proportion_to_audience():
                      [False, False, False],  # hour 1: nobody is live
                      [False, True, True]])   # hour 2
     choice = StreamChoice(live, weight)
-    picks = choice.pick(rng.random(40_000), np.zeros(40_000, np.intp))
+    n = 40_000
+
+    def pick(hour, u=None):
+        u = rng.random(hour.size) if u is None else u
+        return choice.pick(rng.random(hour.size), u, hour)
+
+    picks = pick(np.zeros(n, np.intp))
     share = (picks == 1).mean()
     assert set(np.unique(picks)) == {0, 1}
     assert abs(share - 0.75) < 4 * np.sqrt(0.75 * 0.25 / picks.size)
-    assert (choice.pick(rng.random(3), np.ones(3, np.intp)) == -1).all()
-    later = choice.pick(rng.random(40_000), np.full(40_000, 2))
+    assert (pick(np.ones(3, np.intp)) == -1).all()
+    later = pick(np.full(n, 2))
     share = (later == 2).mean()
     assert set(np.unique(later)) == {1, 2}
     assert abs(share - 100 / 103) < 4 * np.sqrt(share * (1 - share) / later.size)
     # A draw just under 1 stays in its hour (h + u can round up to h + 1).
-    assert choice.pick(np.array([np.nextafter(1.0, 0.0)]), np.array([0]))[0] == 1
+    assert pick(np.array([0]), np.array([np.nextafter(1.0, 0.0)]))[0] == 1
+
+
+def test_a_boost_adds_to_audience_weight_and_changing_it_moves_few_choices():
+    rng = np.random.default_rng(1)
+    n = 200_000
+    audience = np.array([1.0, 2.0, 1.0, 4.0])
+    live = np.ones((1, 4), bool)
+    hour = np.zeros(n, np.intp)
+    u_boost, u = rng.random(n), rng.random(n)
+    boost = np.array([0.0, 0.0, 2.0, 0.0])  # bots watch creator 2
+    picks = StreamChoice(live, audience, boost).pick(u_boost, u, hour)
+    expected = (audience + boost) / (audience + boost).sum()
+    assert stats.chisquare(np.bincount(picks, minlength=4), expected * n).pvalue > 0.001
+    # Half the bots are actioned: only viewers who followed the boost, or whose first draw falls
+    # between the two boost shares (2/10 and 1/9), may watch something else.
+    after = StreamChoice(live, audience, boost / 2).pick(u_boost, u, hour)
+    assert (after != picks).mean() <= 2 / 10 + 1e-9
+    assert np.array_equal(after[u_boost >= 2 / 10], picks[u_boost >= 2 / 10])
+
+
+def test_one_viewers_stream_choice_equals_the_vectorized_one():
+    rng = np.random.default_rng(2)
+    live = rng.random((24, 30)) < 0.3
+    live[5] = False  # an hour with nobody live
+    choice = StreamChoice(live, rng.lognormal(size=30), np.where(rng.random(30) < 0.2, 3.0, 0.0))
+    u_boost, u, hour = rng.random(2_000), rng.random(2_000), rng.integers(0, 24, 2_000)
+    many = choice.pick(u_boost, u, hour)
+    one = [choice.pick_one(float(a), float(b), int(h)) for a, b, h in zip(u_boost, u, hour, strict=True)]
+    assert list(many) == one and (many == -1).any()
 
 
 def test_a_loyal_gifter_gifts_to_a_live_favourite_else_to_the_stream_watched():

@@ -96,7 +96,8 @@ def test_chargebacks_arrive_with_the_configured_delay_distribution():
 def test_bots_inflate_their_creators_audience():
     engine = CoreEngine(scenario_params("bot_raid"))
     c = engine.world.creators
-    weights = engine.platform.creator_weights()
+    audience, boost = engine.platform.creator_weights()
+    weights = audience + boost
     boosted = c.role == 4
     assert (weights[boosted] / c.audience[boosted]).min() > 2.0
     assert np.allclose(weights[~boosted], c.audience[~boosted])

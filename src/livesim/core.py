@@ -105,12 +105,12 @@ class CoreEngine:
                                         self.streams.get("tick", day))
         return GiftBatch.merge_by_hour([organic, plat.adv.intents(live_from)]), online
 
-    def _organic_intents(self, gifting: Sessions, live_by_hour: np.ndarray, weight: np.ndarray,
-                         rng: np.random.Generator) -> GiftBatch:
+    def _organic_intents(self, gifting: Sessions, live_by_hour: np.ndarray,
+                         weights: tuple[np.ndarray, np.ndarray], rng: np.random.Generator) -> GiftBatch:
         """Intents of gifters online today (``gifting`` rows are gifter slots, by hour)."""
         p, v, c = self.params, self.world.viewers, self.world.creators
         slot, hour = gifting.viewer, gifting.hour
-        watching = StreamChoice(live_by_hour, weight).pick(rng.random(slot.size), hour)
+        watching = StreamChoice(live_by_hour, *weights).pick(rng.random(slot.size), rng.random(slot.size), hour)
         favourites = v.favourites[slot]
         target = gift_target(rng.random(slot.size), p.population.loyalty, favourites,
                              live_by_hour[hour[:, None], favourites], watching)

@@ -14,8 +14,44 @@ from livesim.world import C_VIOLATING
 __all__ = ["StreamChoice", "coins_to_buy", "gift_amount", "gift_rate", "gift_target"]
 
 
+class _HourlyDraw:
+    """Draws a live creator in proportion to ``weight``, for viewers online in different hours."""
+
+    def __init__(self, live_by_hour: np.ndarray, weight: np.ndarray) -> None:
+        hours = live_by_hour.shape[0]
+        hour, self.creator = np.nonzero(live_by_hour)  # the live (hour, creator) pairs, by hour
+        start = np.searchsorted(hour, np.arange(hours + 1))
+        cum = np.concatenate(([0.0], np.cumsum(weight[self.creator])))
+        before = cum[start[:-1]]  # weight of the earlier hours' pairs
+        self.total = cum[start[1:]] - before  # each hour's live weight
+        self.anyone_live = self.total > 0
+        # The last live pair of each hour: u close to 1 can round h + u up to h + 1.
+        self.last = np.maximum(start[1:] - 1, 0)
+        # Each hour's cumulative weights scaled to (0, 1] and shifted by the hour, so one sorted
+        # table serves every hour: hour h's draw u lands among hour h's pairs at h + u.
+        self.table = hour + (cum[1:] - before[hour]) / np.where(self.anyone_live, self.total, 1.0)[hour]
+
+    def pick(self, u: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        if self.creator.size == 0:
+            return np.full(u.size, -1, np.int64)
+        pair = np.minimum(np.searchsorted(self.table, hour + u, side="right"), self.last[hour])
+        return np.where(self.anyone_live[hour], self.creator[pair], -1)
+
+    def pick_one(self, u: float, hour: int) -> int:
+        if not self.anyone_live[hour]:
+            return -1
+        return int(self.creator[min(int(self.table.searchsorted(hour + u, side="right")), int(self.last[hour]))])
+
+
 class StreamChoice:
-    """Which live stream an online viewer watches: a creator drawn in proportion to audience weight.
+    """Which live stream an online viewer watches: a creator drawn in proportion to its weight.
+
+    A creator's weight is its audience plus any boost (bots watching it). The draw is made in two
+    steps with one uniform each: whether the viewer follows the boost (chance: the hour's share
+    of boost weight), then which creator, by audience or by boost. When a policy changes the
+    boost (bots are actioned), only the viewers who follow it, or whose first draw falls between
+    the two policies' boost shares, watch something else: the rest keep their stream, so runs
+    under different policies stay paired.
 
     Built once for a set of hours (a day in the core, the current hour in the Mesa model), so
     that one call resolves the choices of viewers online in different hours.
@@ -24,30 +60,35 @@ class StreamChoice:
     ----------
     live_by_hour
         ``[hours, creators]`` mask of who is live in each hour.
-    weight
+    audience
         Audience weight of every creator (indexed by creator id).
+    boost
+        Extra weight of every creator, or ``None`` for none.
     """
 
-    def __init__(self, live_by_hour: np.ndarray, weight: np.ndarray) -> None:
-        hours = live_by_hour.shape[0]
-        hour, self.creator = np.nonzero(live_by_hour)  # the live (hour, creator) pairs, by hour
-        start = np.searchsorted(hour, np.arange(hours + 1))
-        cum = np.concatenate(([0.0], np.cumsum(weight[self.creator])))
-        before = cum[start[:-1]]  # weight of the earlier hours' pairs
-        total = cum[start[1:]] - before
-        self.anyone_live = total > 0
-        # The last live pair of each hour: u close to 1 can round h + u up to h + 1.
-        self.last = np.maximum(start[1:] - 1, 0)
-        # Each hour's cumulative weights scaled to (0, 1] and shifted by the hour, so one sorted
-        # table serves every hour: hour h's draw u lands among hour h's pairs at h + u.
-        self.table = hour + (cum[1:] - before[hour]) / np.where(self.anyone_live, total, 1.0)[hour]
+    def __init__(self, live_by_hour: np.ndarray, audience: np.ndarray, boost: np.ndarray | None = None) -> None:
+        self.by_audience = _HourlyDraw(live_by_hour, audience)
+        self.by_boost = _HourlyDraw(live_by_hour, boost) if boost is not None and boost.any() else None
+        if self.by_boost is not None:
+            total = self.by_audience.total + self.by_boost.total
+            self.boost_share = self.by_boost.total / np.where(total > 0, total, 1.0)
 
-    def pick(self, u: np.ndarray, hour: np.ndarray) -> np.ndarray:
-        """Creator watched by each viewer with uniform draw ``u`` online in ``hour`` (``-1``: nobody live)."""
-        if self.creator.size == 0:
-            return np.full(u.size, -1, np.int64)
-        pair = np.minimum(np.searchsorted(self.table, hour + u, side="right"), self.last[hour])
-        return np.where(self.anyone_live[hour], self.creator[pair], -1)
+    def pick(self, u_boost: np.ndarray, u: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """Creator watched by each viewer online in ``hour`` (``-1``: nobody live).
+
+        ``u_boost`` and ``u`` are two independent uniform draws per viewer.
+        """
+        if self.by_boost is None:
+            return self.by_audience.pick(u, hour)
+        follows = u_boost < self.boost_share[hour]
+        choice = self.by_audience.pick(u, hour)
+        choice[follows] = self.by_boost.pick(u[follows], hour[follows])
+        return choice
+
+    def pick_one(self, u_boost: float, u: float, hour: int) -> int:
+        """:meth:`pick` for one viewer (the Mesa model's agents choose one at a time)."""
+        follows = self.by_boost is not None and u_boost < self.boost_share[hour]
+        return (self.by_boost if follows else self.by_audience).pick_one(u, hour)
 
 
 def gift_target(u_loyal: np.ndarray, loyalty: float, favourites: np.ndarray, favourite_live: np.ndarray,

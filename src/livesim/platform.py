@@ -80,10 +80,11 @@ class Platform:
         self.pack_value = params.economy.coin_pack * params.economy.coin_price
 
     # ------------------------------------------------------------------ per tick
-    def creator_weights(self) -> np.ndarray:
-        """Audience weight of every creator today (bots boost the creators they watch)."""
+    def creator_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every creator's audience weight today, and the extra weight of the bots watching it."""
+        audience = self.world.creators.audience
         boost = self.params.actors.bots.audience_boost_per_bot * self.adv.audience_boost()
-        return self.world.creators.audience * (1.0 + boost)
+        return audience, audience * boost
 
     def settle(self, batch: GiftBatch, day: int, reconcile_each_hour: bool = False) -> np.ndarray:
         """Gate intents through the policy, buy coins, split gifts; return the value sent per intent.

@@ -180,7 +180,7 @@ class ViewerAgent(mesa.Agent):
         m = self.model
         rng = m.tick_rng
         self.sent = 0.0
-        self.watching = m.choose_stream(rng.random())
+        self.watching = m.choose_stream(rng.random(), rng.random())
         if self.slot < 0:
             return
         p, v, s = m.params, m.world.viewers, self.slot

@@ -210,8 +210,8 @@ class LivesimModel(mesa.Model):
         self.day = 0
         self.hour_of_day = 0
         self.live = np.zeros(c.n, bool)
-        self.weight = self.platform.creator_weights()
-        self.stream_choice = StreamChoice(self.live[None, :], self.weight)
+        self.weights = self.platform.creator_weights()
+        self.stream_choice = StreamChoice(self.live[None, :], *self.weights)
         self.online = mesa.agent.AgentSet([], random=self.random)
         self.tick_rng: np.random.Generator = self.streams.get("tick", 0)
         self._sessions: Sessions | None = None
@@ -285,9 +285,12 @@ class LivesimModel(mesa.Model):
         if self.collect != "off":
             self.datacollector.collect(self)
 
-    def choose_stream(self, u: float) -> int:
-        """Creator a viewer with uniform draw ``u`` watches this hour (``-1``: nobody is live)."""
-        return int(self.stream_choice.pick(np.array([u]), np.zeros(1, np.intp))[0])
+    def choose_stream(self, u_boost: float, u: float) -> int:
+        """Creator a viewer with uniform draws ``u_boost`` and ``u`` watches this hour (``-1``: nobody is live).
+
+        See :class:`~livesim.economy.StreamChoice` for what each draw decides.
+        """
+        return self.stream_choice.pick_one(u_boost, u, 0)
 
     def _start_day(self, day: int) -> None:
         p = self.params
@@ -296,7 +299,7 @@ class LivesimModel(mesa.Model):
                                           p.population.session_hours)
         self.creators.do("plan_day", sched)
         self.platform.adv.start_day(day, self.streams.get("adversaries", day))
-        self.weight = self.platform.creator_weights()
+        self.weights = self.platform.creator_weights()
         live_from = np.array([agent.live_from for agent in self.creator_agents], np.int64)
         self._adversary_plan = self.platform.adv.intents(live_from)
 
@@ -309,7 +312,7 @@ class LivesimModel(mesa.Model):
 
         # 1. Creators go live.
         self.creators.do("step")
-        self.stream_choice = StreamChoice(self.live[None, :], self.weight)
+        self.stream_choice = StreamChoice(self.live[None, :], *self.weights)
 
         # 2. Viewers online this hour join streams; gifters gift.
         self.online.do("leave")
