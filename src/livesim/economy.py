@@ -17,11 +17,11 @@ __all__ = ["StreamChoice", "coins_to_buy", "gift_amount", "gift_rate", "gift_tar
 class _HourlyDraw:
     """Draws a live creator in proportion to ``weight``, for viewers online in different hours."""
 
-    def __init__(self, live_by_hour: np.ndarray, weight: np.ndarray) -> None:
-        hours = live_by_hour.shape[0]
-        hour, self.creator = np.nonzero(live_by_hour)  # the live (hour, creator) pairs, by hour
+    def __init__(self, hours: int, hour: np.ndarray, creator: np.ndarray, weight: np.ndarray) -> None:
+        # ``hour`` and ``creator``: the live (hour, creator) pairs, by hour; ``weight`` each pair's.
+        self.creator = creator
         start = np.searchsorted(hour, np.arange(hours + 1))
-        cum = np.concatenate(([0.0], np.cumsum(weight[self.creator])))
+        cum = np.concatenate(([0.0], np.cumsum(weight)))
         before = cum[start[:-1]]  # weight of the earlier hours' pairs
         self.total = cum[start[1:]] - before  # each hour's live weight
         self.anyone_live = self.total > 0
@@ -67,8 +67,14 @@ class StreamChoice:
     """
 
     def __init__(self, live_by_hour: np.ndarray, audience: np.ndarray, boost: np.ndarray | None = None) -> None:
-        self.by_audience = _HourlyDraw(live_by_hour, audience)
-        self.by_boost = _HourlyDraw(live_by_hour, boost) if boost is not None and boost.any() else None
+        hours = live_by_hour.shape[0]
+        hour, creator = np.nonzero(live_by_hour)  # the live (hour, creator) pairs, by hour
+        self.by_audience = _HourlyDraw(hours, hour, creator, audience[creator])
+        self.by_boost = None
+        if boost is not None:
+            boosted = boost[creator] > 0  # pairs without a boost can never be drawn by it
+            if boosted.any():
+                self.by_boost = _HourlyDraw(hours, hour[boosted], creator[boosted], boost[creator[boosted]])
         if self.by_boost is not None:
             total = self.by_audience.total + self.by_boost.total
             self.boost_share = self.by_boost.total / np.where(total > 0, total, 1.0)
