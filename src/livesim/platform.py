@@ -140,16 +140,20 @@ class Platform:
             return
         share = self.params.economy.platform_share
         change = bought - amount
+        n_hours = last - first + 1
         bounds = np.searchsorted(hour, np.arange(first, last + 2)).tolist()
         hours = hour - first
-        bought_by_hour = np.bincount(hours, weights=bought, minlength=last - first + 1).tolist()
-        sent_by_hour = np.bincount(hours, weights=amount, minlength=last - first + 1).tolist()
+        bought_by_hour = np.bincount(hours, weights=bought, minlength=n_hours).tolist()
+        sent_by_hour = np.bincount(hours, weights=amount, minlength=n_hours).tolist()
+        n_creators = self.today_credit.size
+        credit_by_hour = np.bincount(hours * n_creators + creator, weights=credit,
+                                     minlength=n_hours * n_creators).reshape(n_hours, n_creators)
         settled_owed = self.pending_total + float(self.cleared.sum())
-        for h in range(last - first + 1):
+        for h in range(n_hours):
             lo, hi = bounds[h], bounds[h + 1]
             if hi > lo:
                 np.add.at(self.coins, wallet[lo:hi], change[lo:hi])
-                np.add.at(self.today_credit, creator[lo:hi], credit[lo:hi])
+                self.today_credit += credit_by_hour[h]
                 self.ledger.purchase(bought_by_hour[h])
                 self.ledger.gift(sent_by_hour[h], share * sent_by_hour[h])
             if reconcile_each_hour:

@@ -311,9 +311,9 @@ class Enforcement:
         if not self._active_today:
             return  # a day without a gift (the run-off): nothing to roll
         self._active_today = False
-        active = self.tried_today
-        self.ever_tried |= active
+        active = np.flatnonzero(self.tried_today)  # only those who tried have any activity today
+        self.ever_tried[active] = True
         self.usual_value[active] = 0.8 * self.usual_value[active] + 0.2 * self.today_value[active]
-        self.today_value[:] = 0.0
-        self.tried_today[:] = False
+        self.today_value[active] = 0.0
+        self.tried_today[active] = False
 
