@@ -16,6 +16,7 @@ from livesim.world import (
     hour_weights,
     is_live,
     live_schedule,
+    online_hours,
     sessions_for_day,
 )
 
@@ -82,3 +83,16 @@ def test_session_start_hours_follow_the_hour_weights():
     # One session a viewer: session_hours long, or cut short at midnight.
     assert np.bincount(viewer).max() == 3
     assert stats.chisquare(observed, hour_weights() * start.size).pvalue > 0.001
+
+
+def test_counted_online_hours_match_the_hours_of_drawn_sessions():
+    """`online_hours` (only counted) and `sessions_for_day` (drawn) agree in distribution."""
+    rng = np.random.default_rng(8)
+    p = rng.beta(0.8, 1.2, 3_000).astype(np.float32)
+    counted = np.array([online_hours(rng, p, 3) for _ in range(400)])
+    drawn = np.array([sessions_for_day(rng, p, np.arange(p.size), 3).viewer.size for _ in range(400)])
+    assert stats.ks_2samp(counted, drawn).pvalue > 0.001
+    # Mean within 4 standard errors of the exact expectation: Σp × E[hours a session has before midnight].
+    hours = (hour_weights() * np.minimum(3, 24 - np.arange(24))).sum()
+    expected = p.sum(dtype=np.float64) * hours
+    assert abs(counted.mean() - expected) < 4 * counted.std(ddof=1) / np.sqrt(counted.size)

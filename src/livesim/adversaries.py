@@ -76,6 +76,7 @@ class Adversaries:
         self.budget = np.zeros(self.actors.size)
         self.replace_due: dict[int, list[np.ndarray]] = {}
         self.activations = 0
+        self.bots = self.actors[self.is_bot]
 
     # ----------------------------------------------------------------------------- daily
     def start_day(self, day: int, rng: np.random.Generator) -> None:
@@ -220,6 +221,6 @@ class Adversaries:
     def audience_boost(self) -> np.ndarray:
         """Active, unactioned bots watching each creator (boosts its audience weight)."""
         v = self.world.viewers
-        bots = self.actors[self.is_bot]
+        bots = self.bots
         live = bots[v.active[bots] & (self.enf.status[bots] == OK) & (v.group[bots] >= 0)]
         return np.bincount(v.group[live], minlength=self.world.creators.n)

@@ -67,8 +67,8 @@ class StreamChoice:
     """
 
     def __init__(self, live_by_hour: np.ndarray, audience: np.ndarray, boost: np.ndarray | None = None) -> None:
-        hours = live_by_hour.shape[0]
-        hour, creator = np.nonzero(live_by_hour)  # the live (hour, creator) pairs, by hour
+        hours, n = live_by_hour.shape
+        hour, creator = np.divmod(np.flatnonzero(live_by_hour), n)  # the live (hour, creator) pairs, by hour
         self.by_audience = _HourlyDraw(hours, hour, creator, audience[creator])
         self.by_boost = None
         if boost is not None:
