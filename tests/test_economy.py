@@ -51,8 +51,10 @@ def test_streams_are_chosen_in_proportion_to_audience():
     share = (later == 2).mean()
     assert set(np.unique(later)) == {1, 2}
     assert abs(share - 100 / 103) < 4 * np.sqrt(share * (1 - share) / later.size)
-    # A draw just under 1 stays in its hour (h + u can round up to h + 1).
+    # A draw just under 1 stays in its hour (h + u can round up to h + 1), on a creator with weight.
     assert pick(np.array([0]), np.array([np.nextafter(1.0, 0.0)]))[0] == 1
+    silent = StreamChoice(np.ones((3, 3), bool), np.array([1.0, 2.0, 0.0]))  # creator 2 has no audience
+    assert silent.pick(np.zeros(1), np.array([np.nextafter(1.0, 0.0)]), np.array([2]))[0] == 1
 
 
 def test_a_boost_adds_to_audience_weight_and_changing_it_moves_few_choices():

@@ -25,8 +25,10 @@ class _HourlyDraw:
         before = cum[start[:-1]]  # weight of the earlier hours' pairs
         self.total = cum[start[1:]] - before  # each hour's live weight
         self.anyone_live = self.total > 0
-        # The last live pair of each hour: u close to 1 can round h + u up to h + 1.
-        self.last = np.maximum(start[1:] - 1, 0)
+        # The last pair of each hour with weight: u close to 1 can round h + u up to h + 1.
+        # (An hour without weight is never drawn from: anyone_live is False there.)
+        weighted_so_far = np.maximum.accumulate(np.where(weight > 0, np.arange(weight.size), 0))
+        self.last = weighted_so_far[np.maximum(start[1:] - 1, 0)] if weight.size else start[1:]
         # Each hour's cumulative weights scaled to (0, 1] and shifted by the hour, so one sorted
         # table serves every hour: hour h's draw u lands among hour h's pairs at h + u.
         self.table = hour + (cum[1:] - before[hour]) / np.where(self.anyone_live, self.total, 1.0)[hour]

@@ -96,13 +96,14 @@ class Platform:
         p, v, c = self.params, self.world.viewers, self.world.creators
         senders = Groups(batch.viewer)
         _check_order(batch, senders)
-        allowed = self.enf.allowed(batch, day, senders) if len(batch) else batch.intent
         sender, creator = batch.viewer, batch.creator
+        wallet = self.wallet[sender]
+        balance = self.coins[wallet]  # before anything is recorded: a sender without a wallet is a bug
+        allowed = self.enf.allowed(batch, day, senders) if len(batch) else batch.intent
         benign_pair = (v.role[sender] == V_BENIGN) & ~v.is_minor[sender] & (c.role[creator] == C_BENIGN)
         self.tally.legit_blocked += float((batch.intent - allowed)[benign_pair].sum())
         # Blocked rows buy nothing and carry nothing over, so coins are worked out on every row.
-        wallet = self.wallet[sender]
-        bought = coins_to_buy(allowed, self.coins[wallet], self.pack_value, senders)
+        bought = coins_to_buy(allowed, balance, self.pack_value, senders)
         sent = allowed > 0
         sender, creator, amount, bought = sender[sent], creator[sent], allowed[sent], bought[sent]
         stolen = batch.stolen[sent]
@@ -145,15 +146,12 @@ class Platform:
         hours = hour - first
         bought_by_hour = np.bincount(hours, weights=bought, minlength=n_hours).tolist()
         sent_by_hour = np.bincount(hours, weights=amount, minlength=n_hours).tolist()
-        n_creators = self.today_credit.size
-        credit_by_hour = np.bincount(hours * n_creators + creator, weights=credit,
-                                     minlength=n_hours * n_creators).reshape(n_hours, n_creators)
         settled_owed = self.pending_total + float(self.cleared.sum())
         for h in range(n_hours):
             lo, hi = bounds[h], bounds[h + 1]
             if hi > lo:
                 np.add.at(self.coins, wallet[lo:hi], change[lo:hi])
-                self.today_credit += credit_by_hour[h]
+                np.add.at(self.today_credit, creator[lo:hi], credit[lo:hi])
                 self.ledger.purchase(bought_by_hour[h])
                 self.ledger.gift(sent_by_hour[h], share * sent_by_hour[h])
             if reconcile_each_hour:
