@@ -139,8 +139,7 @@ class Adversaries:
                 continue
             # One more account per group and day: spreading is gradual, as opening accounts is.
             groups = np.unique(v.group[self.actors[sel]])
-            rows = self.actors[role_mask]
-            spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN)]
+            spare = self._spares(role_mask)
             spare_groups, first = np.unique(v.group[spare], return_index=True)
             own = np.searchsorted(spare_groups, groups).clip(max=max(spare_groups.size - 1, 0))
             if spare_groups.size and (spare_groups[own] == groups).all():
@@ -148,19 +147,22 @@ class Adversaries:
                 self._wake(spare[first[own]], day)
                 continue
             for g in groups:  # a group without spares borrows one: in group order, as it affects the next
-                self._wake_from_reserve(role_mask, int(g), 1, day)
+                self._wake_one_spare(role_mask, int(g), day)
 
-    def _wake_from_reserve(self, role_mask: np.ndarray, group: int, count: int, day: int) -> int:
-        v = self.world.viewers
+    def _spares(self, role_mask: np.ndarray) -> np.ndarray:
+        """Reserve accounts of a role never woken nor promised to a replacement, in actor order."""
         rows = self.actors[role_mask]
-        spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN) & (v.group[rows] == group)]
-        if spare.size == 0:
-            spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN)]
-        woken = spare[:count]
+        return rows[self.world.viewers.born_day[rows] == NOT_BORN]
+
+    def _wake_one_spare(self, role_mask: np.ndarray, group: int, day: int) -> None:
+        """Wake the group's first spare account, or else another group's first spare for it."""
+        v = self.world.viewers
+        spare = self._spares(role_mask)
+        own = spare[v.group[spare] == group]
+        woken = (own if own.size else spare)[:1]
         if woken.size:
             v.group[woken] = group
             self._wake(woken, day)
-        return int(woken.size)
 
     def _wake(self, rows: np.ndarray, day: int) -> None:
         v = self.world.viewers
@@ -185,10 +187,7 @@ class Adversaries:
         due = day + 1 + self.act.replacement_delay_days
         for role_mask in (self.is_ring, self.is_fraud, self.is_bot):
             lost = a[gone & role_mask]
-            rows = a[role_mask]
-            spare = rows[(~v.active[rows]) & (v.born_day[rows] == NOT_BORN)]
-            spare = spare[~np.isin(spare, np.concatenate(self.replace_due.get(due, [spare[:0]])))]
-            chosen = spare[:lost.size]
+            chosen = self._spares(role_mask)[:lost.size]
             v.group[chosen] = v.group[lost[:chosen.size]]
             v.born_day[chosen] = RESERVED  # promised to a replacement: spreading must not wake it
             if chosen.size:

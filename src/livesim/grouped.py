@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Groups", "running_sums"]
+__all__ = ["Groups"]
 
 
 class Groups:
@@ -24,7 +24,6 @@ class Groups:
     """
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.size = keys.size
         self.order = np.argsort(keys, kind="stable")
         sorted_keys = keys[self.order]
         self.first = np.ones(keys.size, bool)  # a key's first row, in sorted order
@@ -54,7 +53,3 @@ class Groups:
         result_before[self.order], result_through[self.order] = before, through
         return result_before, result_through
 
-
-def running_sums(values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Running totals of ``values`` within each key, in array order (see :meth:`Groups.running_sums`)."""
-    return Groups(keys).running_sums(values)

@@ -93,26 +93,18 @@ class Tally:
     daily: list[dict[str, float]] = field(default_factory=list)
     _at_last_close: dict[str, float] = field(default_factory=dict, repr=False)
 
-    def _flows(self) -> dict[str, float]:
+    def flows(self) -> dict[str, float]:
+        """The running totals of every money flow, by field name."""
         return {name: getattr(self, name) for name in _FLOW_FIELDS}
 
     def close_day(self, day: int, enforcement: Enforcement, imbalance: float, runoff: bool) -> None:
         """Append the day's row to the time series (differences of running totals)."""
-        now = self._flows()
+        now = self.flows()
         prev = self._at_last_close
         d = {k: now[k] - prev.get(k, 0.0) for k in now}
-        harm = d["laundered"] + d["fraud_loss"] + d["minor_spend"] + d["violating_gifts"]
         self.daily.append({
             "day": day + 1,
-            "revenue.gross": d["gross"],
-            "revenue.platform_net": d["platform_share"] - d["chargeback_cost"],
-            "revenue.creator_earnings": d["creator_share"],
-            "revenue.legit_blocked": d["legit_blocked"],
-            "harm.laundered": d["laundered"],
-            "harm.fraud_loss": d["fraud_loss"],
-            "harm.minor_spend": d["minor_spend"],
-            "harm.violating_gifts": d["violating_gifts"],
-            "harm.total": harm,
+            **_money_metrics(d),
             "payouts": d["payouts"],
             "chargebacks": d["chargebacks"],
             "viewers_online": d["viewers_online"],
@@ -122,7 +114,6 @@ class Tally:
             "runoff": int(runoff),
         })
         self._at_last_close = now
-
 
     def close_quiet_day(self, day: int) -> None:
         """Append the row of a run-off day on which nothing moved (the previous row, flows zero).
@@ -135,6 +126,22 @@ class Tally:
 
 _NO_FLOWS = dict.fromkeys((c for c in DAILY_COLUMNS if c not in DAILY_LEVELS), 0.0)
 _FLOW_FIELDS = tuple(f.name for f in fields(Tally) if f.type in ("float", float))
+
+
+def _money_metrics(flows: dict[str, float]) -> dict[str, float]:
+    """Revenue and harm metrics from money flows (a run's totals or one day's)."""
+    f = flows
+    return {
+        "revenue.gross": f["gross"],
+        "revenue.platform_net": f["platform_share"] - f["chargeback_cost"],
+        "revenue.creator_earnings": f["creator_share"],
+        "revenue.legit_blocked": f["legit_blocked"],
+        "harm.laundered": f["laundered"],
+        "harm.fraud_loss": f["fraud_loss"],
+        "harm.minor_spend": f["minor_spend"],
+        "harm.violating_gifts": f["violating_gifts"],
+        "harm.total": f["laundered"] + f["fraud_loss"] + f["minor_spend"] + f["violating_gifts"],
+    }
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -157,17 +164,9 @@ def summarize(tally: Tally, enforcement: Enforcement, frozen_benign: float,
     # The detector only sees accounts that transact, so rates are per account it ever saw.
     targets = int((e.target & e.ever_tried).sum())
     benign = int((~e.target & e.ever_tried).sum())
-    harm = tally.laundered + tally.fraud_loss + tally.minor_spend + tally.violating_gifts
     out: dict[str, float | None] = {
-        "revenue.gross": tally.gross,
-        "revenue.platform_net": tally.platform_share - tally.chargeback_cost,
-        "revenue.creator_earnings": tally.creator_share,
+        **_money_metrics(tally.flows()),
         "revenue.legit_blocked": tally.legit_blocked + frozen_benign,
-        "harm.laundered": tally.laundered,
-        "harm.fraud_loss": tally.fraud_loss,
-        "harm.minor_spend": tally.minor_spend,
-        "harm.violating_gifts": tally.violating_gifts,
-        "harm.total": harm,
         "harm.bot_diverted_gifts": tally.bot_diverted,
         "enforcement.actions": tp + fp,
         "enforcement.true_positives": tp,

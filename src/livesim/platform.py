@@ -243,8 +243,7 @@ class Platform:
         who = np.concatenate([s[0] for s in self.stolen_today])
         amount = np.concatenate([s[1] for s in self.stolen_today])
         self.stolen_today = []
-        who, inverse = np.unique(who, return_inverse=True)
-        amount = np.bincount(inverse, weights=amount)
+        who, amount = _total_by_account(who, amount)
         # Draws indexed by account, so that a fraudster's dispute and delay on a day do not
         # depend on which others bought that day (paired runs).
         disputed = self.streams.uniform_at("chargebacks", day, who) < cf.chargeback_rate
@@ -266,9 +265,7 @@ class Platform:
         """
         if day not in self.chargebacks_due:
             return
-        who, amount = self.chargebacks_due.pop(day)
-        who, inverse = np.unique(who, return_inverse=True)
-        amount = np.bincount(inverse, weights=amount)
+        who, amount = _total_by_account(*self.chargebacks_due.pop(day))
         wallet = self.wallet[who]
         from_coins = np.minimum(amount, self.coins[wallet])
         self.coins[wallet] -= from_coins
@@ -291,6 +288,12 @@ class Platform:
         self.tally.chargebacks += refunded
         self.tally.chargeback_cost += refunded - float(from_coins.sum()) - recovered
         self.tally.fraud_loss += float(creator_part.sum()) - recovered
+
+
+def _total_by_account(who: np.ndarray, amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct accounts in ``who`` (sorted) and the total ``amount`` of each."""
+    accounts, inverse = np.unique(who, return_inverse=True)
+    return accounts, np.bincount(inverse, weights=amount)
 
 
 def _check_order(batch: GiftBatch, senders: Groups) -> None:

@@ -131,14 +131,14 @@ class Enforcement:
         self._separation_by_role = np.zeros(max(V_RING, V_FRAUD, V_BOT) + 1)
         for role, auc in ((V_RING, det.auc_ring), (V_FRAUD, det.auc_card_fraud), (V_BOT, det.auc_bot)):
             self._separation_by_role[role] = separation(auc)
-        evading = np.where(v.adaptive, 1.0 - params.actors.evasion, 1.0)
-        mean = (self._separation_by_role[role_v] * evading).astype(np.float32)
+        mean = self._separation_by_role[role_v].astype(np.float32)
         mean = np.concatenate([mean, np.zeros(c.n, np.float32)])
         mean[np.flatnonzero(v.is_minor)] = separation(det.auc_minor)
         for role, auc in ((C_RING, det.auc_ring), (C_ACCOMPLICE, det.auc_card_fraud),
                           (C_BOOSTED, det.auc_bot), (C_VIOLATING, det.auc_violating)):
             mean[v.n + np.flatnonzero(role_c == role)] = separation(auc)
         self.score_mean = mean
+        self.make_adaptive(np.flatnonzero(v.adaptive))
 
         # Daily activity per account (sent for viewers, received for creators) and its history.
         # float64: a cap's remainder is worked out from it, and must match settlement's running totals.
@@ -157,7 +157,6 @@ class Enforcement:
         self.creator_eligible = (
             c.followers >= self.pol.creator_min_followers
         )
-        self.creator_born = c.born_day
 
     def make_adaptive(self, viewers: np.ndarray) -> None:
         """Score ``viewers`` (bad actors woken as adaptive accounts) with the evading separation."""
@@ -190,7 +189,7 @@ class Enforcement:
         sender_ok &= (day - self.born_day[v]) >= pol.min_account_age_days
         sender_ok &= ~(self.is_minor[v] & (self.gate_u[v] < pol.age_gate_strength))
         creator_ok = (self.status[cid] == OK) & self.creator_eligible[c]
-        creator_ok &= (day - self.creator_born[c]) >= pol.creator_min_age_days
+        creator_ok &= (day - self.born_day[cid]) >= pol.creator_min_age_days
         wanted = np.where(sender_ok & creator_ok, batch.intent, 0.0)
         if pol.daily_gift_cap is None and pol.new_account_daily_cap is None:
             return wanted
