@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from livesim.results import atomic_write_text, is_complete, read_summary, write_run
+from livesim.results import atomic_write, is_complete, read_summary, write_run
 
 
 def test_summary_is_written_last_and_marks_the_run_complete(tmp_path):
@@ -20,7 +20,7 @@ def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary(tmp_path, 
 
     monkeypatch.setattr("livesim.results.os.fsync", disk_full)
     with pytest.raises(OSError):
-        atomic_write_text(tmp_path / "summary.json", "{}")
+        atomic_write(tmp_path / "summary.json", "{}")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -19,11 +19,9 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from livesim.params import ConfigError, check_value
-from livesim.results import SUMMARY, SWEEP_STATE, atomic_write_text
+from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, read_sweep_state
 
 __all__ = ["SweepProgress", "SweepReport", "check_sweep_values", "count_sweep_jobs"]
-
-_STATE = SWEEP_STATE
 
 
 def count_sweep_jobs(overrides: list[str]) -> int:
@@ -88,7 +86,7 @@ class SweepProgress(Callback):
                      if not o.startswith("hydra.mode=")]  # Hydra adds it itself for -m
         command = "livesim -m " + " ".join(shlex.quote(o) for o in overrides)
         state = {"total": total, "started": time.time(), "done_at_start": done, "command": command}
-        atomic_write_text(sweep_dir / _STATE, json.dumps(state))
+        atomic_write(sweep_dir / SWEEP_STATE, json.dumps(state))
         if done:
             print(f"livesim: resuming sweep in {sweep_dir}: {done} run(s) already complete are skipped",
                   file=sys.stderr, flush=True)
@@ -96,9 +94,8 @@ class SweepProgress(Callback):
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         """Count finished runs in the sweep directory and estimate the time left."""
         sweep_dir = Path(config.hydra.sweep.dir)
-        try:
-            state = json.loads((sweep_dir / _STATE).read_text())
-        except (OSError, ValueError):
+        state = read_sweep_state(sweep_dir)
+        if state is None:
             return
         done = _finished_runs(sweep_dir)
         total = state["total"] or 0

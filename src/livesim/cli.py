@@ -6,7 +6,6 @@ Hydra lives here and in ``livesim.callbacks`` only; the library below takes plai
 
 from __future__ import annotations
 
-import json
 import logging
 import shlex
 import sys
@@ -21,7 +20,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from livesim.params import ConfigError, Params, params_from_dict
-from livesim.results import SWEEP_STATE, atomic_write_text
+from livesim.results import atomic_write, read_sweep_state
 from livesim.runner import git_commit, run_to_dir
 
 __all__ = ["CONFIG_DIR", "check_main", "main"]
@@ -74,10 +73,8 @@ OBJECTIVES = ("revenue.platform_net", "harm.total", "enforcement.fp_rate")
 
 def _sweep_command(sweep_dir: Path) -> str | None:
     """The command of the sweep this job belongs to, as the sweep callback recorded it."""
-    try:
-        return json.loads((sweep_dir / SWEEP_STATE).read_text()).get("command")
-    except (OSError, ValueError):
-        return None
+    state = read_sweep_state(sweep_dir)
+    return None if state is None else state.get("command")
 
 
 def _day_progress() -> Callable[[int, int], None]:
@@ -105,7 +102,7 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
         params = params_from_dict(OmegaConf.to_container(cfg, resolve=True))
     except ConfigError as err:
         # Leave a reason, never a summary: the run is visibly failed, not half-done.
-        atomic_write_text(out_dir / "error.txt", f"{err}\n")
+        atomic_write(out_dir / "error.txt", f"{err}\n")
         print(f"livesim: {err}", file=sys.stderr)
         sys.exit(2)
     command = "livesim " + " ".join(shlex.quote(o) for o in overrides)

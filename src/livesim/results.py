@@ -15,26 +15,34 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write_text", "is_complete", "read_summary", "write_run"]
+__all__ = ["SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "is_complete", "read_summary", "read_sweep_state",
+           "write_run"]
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.csv"
 SWEEP_STATE = ".livesim_sweep.json"  # in a sweep folder: size, start time and command of the sweep
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (never half-written)."""
+def atomic_write(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` through a temporary file and a rename; return ``path``.
+
+    A reader sees the old file or the new one, never half of either; a failed write leaves
+    neither a partial file nor the temporary behind.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def _json_safe(value: Any) -> Any:
@@ -60,10 +68,10 @@ def write_run(out_dir: Path, metrics: dict[str, Any], daily: list[dict[str, floa
         writer = csv.DictWriter(buf, fieldnames=list(daily[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(daily)
-    atomic_write_text(out_dir / TIMESERIES, buf.getvalue())
+    atomic_write(out_dir / TIMESERIES, buf.getvalue())
     summary = {"metrics": metrics, "config": config, **extra, "status": "complete"}
     path = out_dir / SUMMARY
-    atomic_write_text(path, json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
+    atomic_write(path, json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
     return path
 
 
@@ -78,3 +86,11 @@ def is_complete(run_dir: Path) -> bool:
         return read_summary(run_dir).get("status") == "complete"
     except (OSError, ValueError):
         return False
+
+
+def read_sweep_state(sweep_dir: Path) -> dict[str, Any] | None:
+    """The sweep's recorded size, start time and command (``None`` if absent or unreadable)."""
+    try:
+        return json.loads((Path(sweep_dir) / SWEEP_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from livesim.report.aggregate import ReportError, daily_means, load_sweep
-from livesim.report.atomic import write_atomic
 from livesim.report.frontier import (
     DEFAULT_OBJECTIVES,
     FP_RATE,
@@ -20,6 +19,7 @@ from livesim.report.frontier import (
 from livesim.report.plots import daily_plot, outcome_plots, tradeoff_plots
 from livesim.report.render import ReportContext, compose, render_html, render_markdown
 from livesim.report.stats import HEADLINE_METRICS, per_seed, resolve_baseline, summarize
+from livesim.results import atomic_write
 
 __all__ = ["BuiltReport", "write_report"]
 
@@ -90,8 +90,8 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
     """
     sweep = load_sweep(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep.root
-    write_atomic(out / "runs.csv", sweep.runs.to_csv(index=False))
-    write_atomic(out / "missing.csv", sweep.missing.to_csv(index=False))
+    atomic_write(out / "runs.csv", sweep.runs.to_csv(index=False))
+    atomic_write(out / "missing.csv", sweep.missing.to_csv(index=False))
     if sweep.runs.empty:
         first = sweep.missing.iloc[0]
         raise ReportError(
@@ -107,7 +107,7 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
                               f"(their metrics: {', '.join(sweep.metrics)}).")
 
     summary = summarize(sweep, base)
-    write_atomic(out / "summary.csv", summary.to_csv())
+    atomic_write(out / "summary.csv", summary.to_csv())
     objectives = tuple(m for m in DEFAULT_OBJECTIVES if m in sweep.metrics)
     frontier = pareto_front(summary, objectives)
     recommendation = recommend(summary, per_seed(sweep), frontier, base, limits)
@@ -124,7 +124,7 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
     if daily is not None:
         plots.append(daily)
     for plot in plots:
-        write_atomic(out / "plots" / f"{plot.name}.png", plot.png)
+        atomic_write(out / "plots" / f"{plot.name}.png", plot.png)
 
     context = ReportContext(
         sweep=sweep, summary=summary, frontier=frontier, objectives=objectives,
@@ -134,7 +134,7 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
         command=_command(sweep_dir, baseline, max_harm, max_fp_rate, out_dir),
     )
     blocks = compose(context)
-    markdown = write_atomic(out / "report.md", render_markdown(blocks))
-    html = write_atomic(out / "report.html",
+    markdown = atomic_write(out / "report.md", render_markdown(blocks))
+    html = atomic_write(out / "report.html",
                         render_html(blocks, f"livesim sweep report: {sweep.root.resolve().name}"))
     return BuiltReport(html, markdown, out, recommendation, len(sweep.runs), len(sweep.missing))
