@@ -165,10 +165,7 @@ def check_main(argv: list[str] | None = None) -> int:
             HydraConfig.instance().set_config(cfg)  # resolves ${hydra:runtime.choices.scenario}
             job = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])  # no run dir: nothing to resolve there
             params = params_from_dict(OmegaConf.to_container(job, resolve=True))
-    except ConfigError as err:
-        print(f"livesim-check: {err}", file=sys.stderr)
-        return 2
-    except Exception as err:  # Hydra's own errors: unknown group option, bad override syntax
+    except Exception as err:  # a ConfigError, or Hydra's own: unknown group option, bad override syntax
         print(f"livesim-check: {err}", file=sys.stderr)
         return 2
     print(f"livesim-check: scenario '{params.scenario}', policy '{params.policy.name}', engine {params.engine}, "

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "is_complete", "read_summary", "read_sweep_state",
-           "write_run"]
+__all__ = ["SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "complete_summary", "is_complete",
+           "read_summary", "read_sweep_state", "write_run"]
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.csv"
@@ -80,12 +80,18 @@ def read_summary(run_dir: Path) -> dict[str, Any]:
     return json.loads((Path(run_dir) / SUMMARY).read_text(encoding="utf-8"))
 
 
+def complete_summary(run_dir: Path) -> dict[str, Any] | None:
+    """The summary of the finished run in ``run_dir`` (readable and marked complete), else ``None``."""
+    try:
+        summary = read_summary(run_dir)
+    except (OSError, ValueError):
+        return None
+    return summary if summary.get("status") == "complete" else None
+
+
 def is_complete(run_dir: Path) -> bool:
     """True when ``run_dir`` holds a finished run (a readable summary marked complete)."""
-    try:
-        return read_summary(run_dir).get("status") == "complete"
-    except (OSError, ValueError):
-        return False
+    return complete_summary(run_dir) is not None
 
 
 def read_sweep_state(sweep_dir: Path) -> dict[str, Any] | None:

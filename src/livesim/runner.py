@@ -15,7 +15,7 @@ import livesim
 from livesim.core import run_core
 from livesim.params import Params
 from livesim.platform import RunResult
-from livesim.results import is_complete, read_summary, write_run
+from livesim.results import complete_summary, read_summary, write_run
 
 __all__ = ["Progress", "git_commit", "run_to_dir", "simulate"]
 
@@ -53,12 +53,12 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: 
     it is (a rerun of an interrupted sweep only runs what is missing).
     """
     out_dir = Path(out_dir)
+    config = params.to_dict()
     # Resume only the very same run: a folder reused with another config is run again.
-    if resume and is_complete(out_dir):
-        previous = read_summary(out_dir)
-        if previous.get("config") == params.to_dict():
-            return previous
+    previous = complete_summary(out_dir) if resume else None
+    if previous is not None and previous.get("config") == config:
+        return previous
     result = simulate(params, progress)
-    write_run(out_dir, result.metrics, result.daily, params.to_dict(), seed=params.seed,
+    write_run(out_dir, result.metrics, result.daily, config, seed=params.seed,
               version=livesim.__version__, engine=params.engine, **extra)
     return read_summary(out_dir)

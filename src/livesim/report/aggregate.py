@@ -9,7 +9,6 @@ are reported separately as fixed settings.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shlex
@@ -21,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 import yaml
+
+from livesim.results import SUMMARY, TIMESERIES, read_summary
 
 __all__ = [
     "SEED",
@@ -290,15 +291,14 @@ def _read_run(root: Path, run_dir: Path) -> _Run:
         except (OSError, yaml.YAMLError):
             pass  # summary.json's own copy of the overrides may still identify the run
 
-    summary_file = run_dir / "summary.json"
-    if not summary_file.is_file():
+    if not (run_dir / SUMMARY).is_file():
         error = run_dir / "error.txt"
         reason = (f"failed: {_first_line(error)}" if error.is_file()
                   else "incomplete: no summary.json (run failed, was killed or is still running)")
         return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None, reason)
 
     try:
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        summary = read_summary(run_dir)
         if not isinstance(summary, dict):
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as exc:
@@ -320,7 +320,7 @@ def _read_run(root: Path, run_dir: Path) -> _Run:
 
 
 def _discover(root: Path) -> list[Path]:
-    found = {p.parent for p in root.rglob("summary.json")}
+    found = {p.parent for p in root.rglob(SUMMARY)}
     found |= {p.parent.parent for p in root.rglob("overrides.yaml") if p.parent.name == ".hydra"}
     return sorted(found, key=lambda p: _natural_key(p.relative_to(root).as_posix()))
 
@@ -603,7 +603,7 @@ def daily_means(sweep: Sweep, point: str) -> tuple[pd.DataFrame, int]:
     """
     frames = []
     for run_dir in sweep.runs.loc[sweep.runs["point"] == point, "run_dir"]:
-        path = sweep.root / run_dir / "timeseries.csv"
+        path = sweep.root / run_dir / TIMESERIES
         try:
             frame = pd.read_csv(path)
         except (OSError, ValueError, pd.errors.ParserError):

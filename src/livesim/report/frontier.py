@@ -134,6 +134,16 @@ def _delta_sentence(summary: pd.DataFrame, point: str, baseline: str) -> str:
             f"95 % CI, is: {'; '.join(parts)}.")
 
 
+def _comparisons(summary: pd.DataFrame, per_seed: pd.DataFrame, baseline: str,
+                 ranked: pd.Series, runner_up_role: str) -> list[str]:
+    """How the best of ``ranked`` compares with the baseline and, if there is one, the next in rank."""
+    best = str(ranked.index[0])
+    sentences = [_delta_sentence(summary, best, baseline)]
+    if len(ranked) > 1:
+        sentences.append(_runner_up_sentence(per_seed, best, str(ranked.index[1]), runner_up_role))
+    return sentences
+
+
 def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role: str) -> str:
     paired, _ = difference_ci(per_seed.xs(best, level="point")[NET],
                               per_seed.xs(runner_up, level="point")[NET])
@@ -208,11 +218,8 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
             "revenue against them.",
             f"Its mean platform net is {_mean(r, NET)} currency units ({level} CI over "
             f"{int(r[f'{NET}.n'])} seeds).",
-            _delta_sentence(summary, best, baseline),
+            *_comparisons(summary, per_seed, baseline, ranked, "next-best frontier point"),
         ]
-        if len(ranked) > 1:
-            details.append(_runner_up_sentence(per_seed, best, str(ranked.index[1]),
-                                               "next-best frontier point"))
         return Recommendation(
             best, f"Recommended (no limits given): {best} — highest mean platform net on the "
             f"frontier, {_mean(r, NET)} currency units.",
@@ -283,11 +290,8 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         f"{rule}. Of these, {best} has the highest mean platform net: "
         f"{_mean(r, NET)} currency units ({level} CI over {int(r[f'{NET}.n'])} seeds). "
         f"Its {bounds}.",
-        _delta_sentence(summary, best, baseline),
+        *_comparisons(summary, per_seed, baseline, qualifying, "next-best qualifying point"),
     ]
-    if len(qualifying) > 1:
-        details.append(_runner_up_sentence(per_seed, best, str(qualifying.index[1]),
-                                           "next-best qualifying point"))
     excluded = [f"{m}: {_names(p[~p].index)}"
                 for m, p in passes.items() if (~p).any()]
     if excluded:

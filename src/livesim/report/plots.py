@@ -143,11 +143,10 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
     for metric in metrics:
         fig = Figure(figsize=(7.0, 4.2), layout="constrained")
         ax = fig.add_subplot()
-        mean, low, high = (summary[f"{metric}.{s}"] for s in ("mean", "ci_low", "ci_high"))
+        mean = summary[f"{metric}.mean"]
         if x_lever is None:
             positions = np.arange(len(summary))
-            error = np.vstack([mean - low, high - mean])
-            ax.bar(positions, mean, yerr=np.nan_to_num(error), capsize=4, color="C0", alpha=0.8)
+            ax.bar(positions, mean, yerr=_ci_err(summary, metric), capsize=4, color="C0", alpha=0.8)
             ax.set_xticks(positions, [sweep.short_label(p) for p in summary.index],
                           rotation=30, ha="right", fontsize=8)
             ax.set_xlabel("policy point")
@@ -218,13 +217,12 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
     if f"{NET}.mean" not in summary:
         return plots
     y = summary[f"{NET}.mean"]
-    y_err = np.nan_to_num(np.vstack([y - summary[f"{NET}.ci_low"], summary[f"{NET}.ci_high"] - y]))
+    y_err = _ci_err(summary, NET)
     for x_metric in ("harm.total", "enforcement.false_positives"):
         if f"{x_metric}.mean" not in summary:
             continue
         x = summary[f"{x_metric}.mean"]
-        x_err = np.nan_to_num(np.vstack([x - summary[f"{x_metric}.ci_low"],
-                                         summary[f"{x_metric}.ci_high"] - x]))
+        x_err = _ci_err(summary, x_metric)
         fig = Figure(figsize=(7.0, 4.8), layout="constrained")
         ax = fig.add_subplot()
         ax.errorbar(x, y, xerr=x_err, yerr=y_err, fmt="o", color="0.45", ms=5, elinewidth=0.8,
@@ -303,3 +301,9 @@ def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
         caption += (" Grey: the run-off days after the last active day, with no new gifting, "
                     "in which payout holds clear and late chargebacks land.")
     return Plot("daily", title, caption, _png(fig))
+
+
+def _ci_err(summary: pd.DataFrame, metric: str) -> np.ndarray:
+    """Error-bar lengths below and above each mean (its CI; 0 where a point has no interval)."""
+    mean = summary[f"{metric}.mean"]
+    return np.nan_to_num(np.vstack([mean - summary[f"{metric}.ci_low"], summary[f"{metric}.ci_high"] - mean]))
