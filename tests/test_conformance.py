@@ -93,7 +93,7 @@ def test_results_contract_and_the_shared_agent_step_definition(engine, tmp_path)
 @pytest.mark.parametrize(("key", "value"), [("population.viewers", -5), ("economy.platform_share", 1.2), ("days", 0)])
 def test_bad_input_is_refused_before_any_engine_work(engine, key, value):
     with pytest.raises(ConfigError, match=f"`{key}`"):
-        params_from_dict({**busy(engine).to_dict(), **_nested(key, value)})
+        params_from_dict(_with(busy(engine).to_dict(), key, value))
 
 
 def test_the_command_line_refuses_bad_input_for_the_engine(engine, tmp_path):
@@ -104,8 +104,8 @@ def test_the_command_line_refuses_bad_input_for_the_engine(engine, tmp_path):
     assert not list(tmp_path.rglob("summary.json"))
 
 
-def _nested(key: str, value) -> dict:
-    data = busy("core").to_dict()
+def _with(data: dict, key: str, value) -> dict:
+    """``data`` (a nested config dict) with the dotted ``key`` set to ``value``."""
     *parents, leaf = key.split(".")
     node = data
     for part in parents:
