@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from livesim.params import Params, params_from_dict
@@ -21,9 +20,20 @@ def small(**dotted: Any) -> Params:
     return Params().replace(**{**SMALL, **dotted})
 
 
-@pytest.fixture
-def small_params():
-    return small
+# Every typology at once, at shares that make each act in a tiny world.
+BUSY = {
+    "population.viewers": 1_500, "population.creators": 30, "days": 2,
+    "actors.ring.funder_share": 0.01, "actors.card_fraud.fraudster_share": 0.01,
+    "actors.bots.bot_share": 0.02, "actors.bots.bots_per_creator": 10,
+    "actors.minors.share": 0.2, "actors.violating.creator_share": 0.1, "actors.adaptation": 0.5,
+    "actors.card_fraud.chargeback_delay_median_days": 3.0,
+    "actors.card_fraud.chargeback_delay_max_days": 6,
+}
+
+
+def without_perf(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics without the ``perf.*`` timings, which differ from run to run."""
+    return {k: v for k, v in metrics.items() if not k.startswith("perf.")}
 
 
 ROOT = Path(__file__).resolve().parents[1]

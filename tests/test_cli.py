@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import without_perf
 
 from livesim.metrics import DAILY_COLUMNS, METRICS
 
@@ -48,7 +49,7 @@ def test_same_seed_gives_identical_metrics(tmp_path):
         out = livesim(tmp_path, *FAST, "seed=7", f"hydra.run.dir=out/{sub}")
         assert out.returncode == 0, out.stderr
         metrics = json.loads((tmp_path / "out" / sub / "summary.json").read_text())["metrics"]
-        runs.append({k: v for k, v in metrics.items() if not k.startswith("perf.")})
+        runs.append(without_perf(metrics))
     assert runs[0] == runs[1]
 
 

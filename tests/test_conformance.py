@@ -14,30 +14,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import BUSY, without_perf
 
 from livesim.metrics import DAILY_COLUMNS, METRICS
-from livesim.params import ConfigError, Params, params_from_dict
+from livesim.params import ENGINES, ConfigError, Params, params_from_dict
 from livesim.platform import Platform, runoff_days
 from livesim.runner import run_to_dir, simulate
 
-ENGINES = ("core", "mesa")
-# Every typology at once, at shares that make each act in a tiny world.
-BUSY = {
-    "population.viewers": 1_500, "population.creators": 30, "days": 2,
-    "actors.ring.funder_share": 0.01, "actors.card_fraud.fraudster_share": 0.01,
-    "actors.bots.bot_share": 0.02, "actors.bots.bots_per_creator": 10,
-    "actors.minors.share": 0.2, "actors.violating.creator_share": 0.1, "actors.adaptation": 0.5,
-    "actors.card_fraud.chargeback_delay_median_days": 3.0, "actors.card_fraud.chargeback_delay_max_days": 6,
-    "policy.payout_hold_days": 0,  # ring creators cash out before detection can freeze it all
-}
+# BUSY with no payout hold: ring creators cash out before detection can freeze it all.
+BUSY_UNHELD = {**BUSY, "policy.payout_hold_days": 0}
 
 
 def busy(engine: str, **dotted) -> Params:
-    return Params().replace(**{**BUSY, "engine": engine, **dotted})
-
-
-def without_perf(metrics: dict) -> dict:
-    return {k: v for k, v in metrics.items() if not k.startswith("perf.")}
+    return Params().replace(**{**BUSY_UNHELD, "engine": engine, **dotted})
 
 
 @pytest.fixture(params=ENGINES)

@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BUSY
 
 from livesim.core import CoreEngine
 from livesim.metrics import METRICS
@@ -18,23 +19,8 @@ from livesim.platform import runoff_days
 from livesim.runner import simulate
 
 TINY = {"population.viewers": 300, "population.creators": 10, "days": 1}
-# Every typology at once, at shares that make each act in a tiny world.
-BUSY = {
-    "population.viewers": 1_500, "population.creators": 30, "days": 2,
-    "actors.ring.funder_share": 0.01, "actors.card_fraud.fraudster_share": 0.01,
-    "actors.bots.bot_share": 0.02, "actors.bots.bots_per_creator": 10,
-    "actors.minors.share": 0.2, "actors.violating.creator_share": 0.1, "actors.adaptation": 0.5,
-    "actors.card_fraud.chargeback_delay_median_days": 3.0,
-    "actors.card_fraud.chargeback_delay_max_days": 6,
-}
-
-
 def params(**dotted) -> Params:
     return Params().replace(**{**TINY, **dotted})
-
-
-def without_perf(metrics: dict) -> dict:
-    return {k: v for k, v in metrics.items() if not k.startswith("perf.")}
 
 
 def test_batch_run_sweeps_keyword_parameters_and_collects_both_tables():

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import without_perf
 
 LIVESIM = str(Path(sys.executable).with_name("livesim"))
 
@@ -106,8 +107,7 @@ def test_results_are_identical_whatever_the_launcher(tmp_path):
     for name, launcher in (("basic", []), ("joblib", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])):
         out = sweep(tmp_path, *args, *launcher, f"hydra.sweep.dir={name}")
         assert out.returncode == 0, out.stderr[-3000:]
-        metrics[name] = {p.parent.name: {k: v for k, v in json.loads(p.read_text())["metrics"].items()
-                                         if not k.startswith("perf.")}
+        metrics[name] = {p.parent.name: without_perf(json.loads(p.read_text())["metrics"])
                          for p in (tmp_path / name).glob("*/summary.json")}
     assert len(metrics["basic"]) == 3
     assert metrics["basic"] == metrics["joblib"]

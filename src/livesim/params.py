@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "RingParams",
     "ViolatingParams",
     "check_value",
+    "leaf_fields",
     "params_from_dict",
     "validate",
 ]
@@ -360,25 +362,30 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     return cls(**kwargs)
 
 
+@cache
+def leaf_fields() -> dict[str, dataclasses.Field]:
+    """Every leaf of :class:`Params` by dotted key (``"population.viewers"``), in schema order."""
+    leaves: dict[str, dataclasses.Field] = {}
+
+    def walk(cls: type, prefix: str) -> None:
+        for f in dataclasses.fields(cls):
+            if f.default_factory is not dataclasses.MISSING and dataclasses.is_dataclass(f.default_factory):
+                walk(f.default_factory, f"{prefix}{f.name}.")
+            else:
+                leaves[f"{prefix}{f.name}"] = f
+
+    walk(Params, "")
+    return leaves
+
+
 def check_value(key: str, value: Any) -> Any:
     """Validate one dotted key and value against the schema; return the value as the schema types it.
 
     Returns ``None`` silently for keys that are not leaves of :class:`Params` (config groups such as
     ``policy`` or ``scenario``, or Hydra's own keys), which Hydra checks itself.
     """
-    cls: Any = Params
-    *parents, leaf = key.split(".")
-    for part in parents:
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        f = fields.get(part)
-        if f is None or f.default_factory is dataclasses.MISSING:
-            return None
-        cls = f.default_factory
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    f = fields.get(leaf)
-    if f is None or f.default_factory is not dataclasses.MISSING:
-        return None
-    return _check_value(key, value, f)
+    f = leaf_fields().get(key)
+    return None if f is None else _check_value(key, value, f)
 
 
 def params_from_dict(data: dict[str, Any]) -> Params:

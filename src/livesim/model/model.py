@@ -21,7 +21,6 @@ distributions, not draws.
 
 from __future__ import annotations
 
-import dataclasses
 import numbers
 import random
 import time
@@ -36,7 +35,7 @@ import numpy as np
 from livesim.economy import StreamChoice
 from livesim.metrics import METRICS
 from livesim.model.agents import CreatorAgent, ViewerAgent
-from livesim.params import ConfigError, Params
+from livesim.params import ConfigError, Params, leaf_fields
 from livesim.platform import Platform, RunResult, runoff_days
 from livesim.policy import GiftBatch
 from livesim.rng import Streams
@@ -75,17 +74,7 @@ def param_keys() -> dict[str, str]:
     Every dotted key (``"population.viewers"``) maps to itself; a leaf name that is unique in the
     schema (``"viewers"``, ``"risk_threshold"``) is a short alias for its dotted key.
     """
-    dotted: list[str] = []
-
-    def walk(cls: type, prefix: str) -> None:
-        for f in dataclasses.fields(cls):
-            factory = f.default_factory
-            if factory is not dataclasses.MISSING and dataclasses.is_dataclass(factory):
-                walk(factory, f"{prefix}{f.name}.")
-            else:
-                dotted.append(f"{prefix}{f.name}")
-
-    walk(Params, "")
+    dotted = list(leaf_fields())
     leaves: dict[str, list[str]] = {}
     for key in dotted:
         leaves.setdefault(key.rsplit(".", 1)[-1], []).append(key)
@@ -210,10 +199,7 @@ class LivesimModel(mesa.Model):
         self.day = 0
         self.hour_of_day = 0
         self.live = np.zeros(c.n, bool)
-        self.weights = self.platform.creator_weights()
-        self.stream_choice = StreamChoice(self.live[None, :], *self.weights)
         self.online = mesa.agent.AgentSet([], random=self.random)
-        self.tick_rng: np.random.Generator = self.streams.get("tick", 0)
         self._sessions: Sessions | None = None
         self._adversary_plan: GiftBatch | None = None
         self._metrics: dict[str, float | None] = {}
@@ -324,7 +310,7 @@ class LivesimModel(mesa.Model):
         shuffle = random.Random(int(self.streams.get("shuffle", self.tick).integers(2**63)))
         self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online), random=shuffle)
         self.online.set("online", True)
-        self.tick_rng = self.streams.get("tick", day * 24 + hour)
+        self.tick_rng = self.streams.get("tick", self.tick)
         self.online.shuffle_do("step")
 
         # 3. Bad actors act on the intents the shared adversary rules planned for this hour.
