@@ -30,6 +30,7 @@ __all__ = [
     "Sweep",
     "Value",
     "daily_means",
+    "format_override",
     "format_value",
     "load_sweep",
     "normalize_value",
@@ -99,6 +100,11 @@ def format_value(value: Value) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def format_override(key: str, value: Value) -> str:
+    """One override as Hydra writes it: ``key=value``."""
+    return f"{key}={format_value(value)}"
 
 
 def parse_override(text: str) -> tuple[str, Value] | None:
@@ -501,7 +507,7 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
     fixed = {k: distinct[k][0] for k in keys if k not in levers}
 
     def label(r: _Run) -> str:
-        parts = [f"{k}={format_value(r.overrides[k])}" for k in levers if k in r.overrides]
+        parts = [format_override(k, r.overrides[k]) for k in levers if k in r.overrides]
         if parts:
             return " ".join(parts)
         return "(no overrides recorded)" if levers else "all runs"

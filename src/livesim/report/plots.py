@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from livesim.metrics import METRICS
-from livesim.report.aggregate import Sweep, format_value, value_sort_key
+from livesim.report.aggregate import Sweep, format_override, value_sort_key
 from livesim.report.frontier import NET, direction
 
 __all__ = [
@@ -162,7 +162,7 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
             for key, group in groups:
                 group = group.sort_values(x_lever, key=lambda s: s.astype(float))
                 x = group[x_lever].astype(float)
-                name = " ".join(f"{k}={format_value(v)}" for k, v in zip(others, key,
+                name = " ".join(format_override(k, v) for k, v in zip(others, key,
                                                                           strict=True))
                 line, = ax.plot(x, group[f"{metric}.mean"], marker="o", ms=4, label=name or None)
                 ax.fill_between(x, group[f"{metric}.ci_low"], group[f"{metric}.ci_high"],

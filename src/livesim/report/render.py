@@ -20,7 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 import yaml
 
-from livesim.report.aggregate import SEED, Sweep, format_value, value_sort_key
+from livesim.report.aggregate import SEED, Sweep, format_override, format_value, value_sort_key
 from livesim.report.frontier import NET, Recommendation, direction
 from livesim.report.plots import Plot, metric_unit
 from livesim.report.stats import LEVEL_TEXT, format_estimate, format_number
@@ -222,7 +222,7 @@ def _question(ctx: ReportContext) -> list[Block]:
     ]
     if sweep.fixed:
         items.append("**Fixed overrides:** " + ", ".join(
-            _code(f"{k}={format_value(v)}") for k, v in sweep.fixed.items()) + ".")
+            _code(format_override(k, v)) for k, v in sweep.fixed.items()) + ".")
     lo, hi = int(per_point.min()), int(per_point.max())
     items += [
         f"**Seeds:** {_describe_seeds(sweep.seeds)} ({len(sweep.seeds)} distinct; "
