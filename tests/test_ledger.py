@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,14 +34,14 @@ class CheckedEngine(CoreEngine):
     def __init__(self, params):
         super().__init__(params)
         self.gaps = []
-        reconcile = self.platform.reconcile
+        check = self.platform.ledger.check
 
         def checked(*args):
-            gap = reconcile(*args)
-            self.gaps.append(gap)
+            gap = check(*args)
+            self.gaps.extend(np.atleast_1d(gap).tolist())  # one gap, or one per hour of a day
             return gap
 
-        self.platform.reconcile = checked
+        self.platform.ledger.check = checked
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -80,3 +81,30 @@ def test_ledger_balances_at_every_tick_for_any_valid_config(seed, viewers, creat
     # Money in = money out + money still on the platform.
     assert -led["card_payments"] == pytest.approx(
         led["payouts"] + led["refunds"] + led["coins"] + led["creators"] + led["platform"], rel=1e-9, abs=1e-9)
+
+
+def test_posting_hours_at_once_leaves_the_balances_of_posting_them_one_by_one():
+    rng = np.random.default_rng(4)
+    bought, sent = rng.random(24) * 100, rng.random(24) * 90
+    one_by_one, at_once = Ledger(), Ledger()
+    one_by_one.purchase(3.0)
+    at_once.purchase(3.0)
+    after_each_hour = []
+    for h in range(24):
+        one_by_one.purchase(bought[h])
+        one_by_one.gift(sent[h], 0.3 * sent[h])
+        after_each_hour.append(dict(one_by_one.balance))
+    after = at_once.post_hourly(Ledger.purchase_postings(bought) + Ledger.gift_postings(sent, 0.3 * sent))
+    assert at_once.balance == one_by_one.balance  # bit for bit: same additions, same order
+    for account, by_hour in after.items():
+        assert by_hour.tolist() == [b[account] for b in after_each_hour]
+
+
+def test_hourly_check_reports_the_hour_that_does_not_reconcile():
+    led = Ledger()
+    after = led.post_hourly(Ledger.purchase_postings(np.array([10.0, 0.0, 5.0])))
+    gaps = led.check(np.array([10.0, 10.0, 14.0]), np.zeros(3), after)
+    assert gaps.tolist() == [0.0, 0.0, pytest.approx(1.0)]
+    assert led.max_imbalance == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="negative posting"):
+        led.post_hourly(Ledger.purchase_postings(np.array([1.0, -2.0])))

@@ -44,7 +44,8 @@ def test_skipping_run_off_days_and_payouts_on_which_nothing_is_due_changes_no_re
                              **{"population.viewers": 5_000, "population.creators": 100, **policy})
     fast = CoreEngine(params).run()
     runoff = [row for row in fast.daily if row["runoff"]]
-    monkeypatch.setattr(Platform, "_nothing_clears", lambda self: False)
+    monkeypatch.setattr(Platform, "_busy_days", lambda self, days: list(days))
+    monkeypatch.setattr(Platform, "_clears_on", lambda self, day: True)
     full = CoreEngine(params).run()
     assert fast.daily == full.daily
     assert without_perf(fast.metrics) == without_perf(full.metrics)

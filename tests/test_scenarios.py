@@ -123,7 +123,7 @@ def test_adaptive_actors_structure_below_a_cap_that_naive_actors_exceed():
         engine = CoreEngine(scenario_params("laundering_ring", **{
             "actors.adaptation": adaptation, "policy.daily_gift_cap": cap, "actors.reserve_accounts": 0.0,
             "detection.velocity_floor": 1e6}))  # so that the cap, not the velocity rule, is the binding limit
-        engine.platform.adv.start_day(0, engine.streams.get("adversaries", 0))
+        engine.platform.adv.start_day(0, engine.streams)
         results[adaptation] = engine.platform.adv.budget[engine.platform.adv.is_ring]
     assert (results[0.0] > cap).all()        # naive funders try to move more than the cap allows
     assert (results[1.0] <= cap).all()       # adaptive ones keep every account under it

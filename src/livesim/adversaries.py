@@ -19,6 +19,7 @@ import numpy as np
 
 from livesim.params import Params
 from livesim.policy import OK, Enforcement, GiftBatch
+from livesim.rng import Streams
 from livesim.world import C_RING, NOT_BORN, RESERVED, V_BOT, V_FRAUD, V_RING, World
 
 __all__ = ["Adversaries"]
@@ -79,8 +80,12 @@ class Adversaries:
         self.bots = self.actors[self.is_bot]
 
     # ----------------------------------------------------------------------------- daily
-    def start_day(self, day: int, rng: np.random.Generator) -> None:
-        """Choose today's targets and budgets (structured for adaptive actors); wake due reserves."""
+    def start_day(self, day: int, streams: Streams) -> None:
+        """Choose today's targets and budgets (structured for adaptive actors); wake due reserves.
+
+        Layered rings draw today's route from the ``adversaries`` stream of the day (only they
+        draw, so the stream is only made for them).
+        """
         v = self.world.viewers
         for rows in self.replace_due.pop(day, []):
             self._wake(rows, day)
@@ -95,7 +100,7 @@ class Adversaries:
             elif ring.pattern == "fan_out":
                 pick = (np.arange(rings.size) + day) % np.maximum(k, 1)
             else:  # layered: a fresh random route each day
-                pick = rng.integers(0, np.maximum(k, 1))
+                pick = streams.get("adversaries", day).integers(0, np.maximum(k, 1))
             chosen = members[np.arange(rings.size), pick]
             adaptive = v.adaptive[a[self.is_ring]]
             # Adaptive funders move to a ring creator that is not actioned.

@@ -72,8 +72,7 @@ class CoreEngine:
             self._active_day(day)
             if progress is not None:
                 progress(day + 1, p.days)
-        for day in range(p.days, p.days + runoff_days(p)):
-            self.platform.end_of_day(day, runoff=True)
+        self.platform.run_off(range(p.days, p.days + runoff_days(p)))
         seconds = time.perf_counter() - start
         return RunResult(metrics=self.platform.summary(seconds), daily=self.platform.tally.daily)
 
@@ -97,7 +96,7 @@ class CoreEngine:
         gifting = sessions_for_day(sched, self.gifter_p_online, np.arange(self.gifter_p_online.size), hours)
         online = gifting.viewer.size + online_hours(sched, self.watcher_p_online, hours)
         live_from = live_schedule(sched, c.live_prob)
-        plat.adv.start_day(day, self.streams.get("adversaries", day))
+        plat.adv.start_day(day, self.streams)
         # Actioned creators stay on the schedule (their gifts are blocked), so that who
         # watches what does not shift with the policy: paired runs stay paired.
         live_by_hour = is_live(live_from, np.arange(24)[:, None], p.population.live_hours)

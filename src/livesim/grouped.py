@@ -28,9 +28,14 @@ class Groups:
         sorted_keys = keys[self.order]
         self.first = np.ones(keys.size, bool)  # a key's first row, in sorted order
         np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=self.first[1:])
-        rows = np.arange(keys.size)
-        self.position = rows - np.maximum.accumulate(np.where(self.first, rows, 0))  # place within its key
         self.repeats = keys.size > 0 and not self.first.all()
+        self._later = np.flatnonzero(~self.first)  # rows (sorted order) that follow their key's previous row
+        # Rows at place k within their key, for k = 1, 2, …: each follows its key's row at place k - 1.
+        self._at_place: list[np.ndarray] = []
+        if self.repeats:
+            rows = np.arange(keys.size)
+            position = rows - np.maximum.accumulate(np.where(self.first, rows, 0))
+            self._at_place = [np.flatnonzero(position == k) for k in range(1, int(position.max()) + 1)]
 
     def running_sums(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Running totals of ``values`` within each key, in array order.
@@ -43,13 +48,10 @@ class Groups:
         if not self.repeats:  # every key once: nothing carries over
             return np.zeros_like(values), values.copy()
         through = values[self.order]
-        for k in range(1, int(self.position.max()) + 1):
-            at_k = np.flatnonzero(self.position == k)  # rows at place k follow their key's row at k - 1
+        for at_k in self._at_place:
             through[at_k] += through[at_k - 1]
         before = np.zeros_like(through)
-        later = np.flatnonzero(~self.first)
-        before[later] = through[later - 1]
+        before[self._later] = through[self._later - 1]
         result_before, result_through = np.empty_like(values), np.empty_like(values)
         result_before[self.order], result_through[self.order] = before, through
         return result_before, result_through
-

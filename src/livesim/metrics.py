@@ -115,13 +115,14 @@ class Tally:
         })
         self._at_last_close = now
 
-    def close_quiet_day(self, day: int) -> None:
-        """Append the row of a run-off day on which nothing moved (the previous row, flows zero).
+    def close_quiet_days(self, days: range) -> None:
+        """Append the rows of run-off days on which nothing moved (the previous row, flows zero).
 
         Equal to what :meth:`close_day` would append, without recounting enforcement state that
         a day without activity cannot change.
         """
-        self.daily.append({**self.daily[-1], **_NO_FLOWS, "day": day + 1, "runoff": 1})
+        quiet = {**self.daily[-1], **_NO_FLOWS, "runoff": 1}
+        self.daily.extend({**quiet, "day": day + 1} for day in days)
 
 
 _NO_FLOWS = dict.fromkeys((c for c in DAILY_COLUMNS if c not in DAILY_LEVELS), 0.0)

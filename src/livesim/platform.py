@@ -132,30 +132,32 @@ class Platform:
 
     def _move_money(self, hour: np.ndarray, wallet: np.ndarray, creator: np.ndarray, amount: np.ndarray,
                     bought: np.ndarray, credit: np.ndarray, reconcile_each_hour: bool) -> None:
-        """Post each hour's purchases and gifts, and update the balances they touch, hour by hour."""
+        """Post each hour's purchases and gifts, and update the balances they touch, hour by hour.
+
+        With ``reconcile_each_hour`` the ledger is reconciled with every wallet and creator
+        balance as it stands after each of the day's 24 hours.
+        """
         if reconcile_each_hour:
             first, last = 0, 23  # every hour of the day is checked, also those without a gift
         elif hour.size:
             first, last = int(hour[0]), int(hour[-1])
         else:
             return
-        share = self.params.economy.platform_share
-        change = bought - amount
         n_hours = last - first + 1
-        bounds = np.searchsorted(hour, np.arange(first, last + 2)).tolist()
         hours = hour - first
-        bought_by_hour = np.bincount(hours, weights=bought, minlength=n_hours).tolist()
-        sent_by_hour = np.bincount(hours, weights=amount, minlength=n_hours).tolist()
-        settled_owed = self.pending_total + float(self.cleared.sum())
-        for h in range(n_hours):
-            lo, hi = bounds[h], bounds[h + 1]
-            if hi > lo:
-                np.add.at(self.coins, wallet[lo:hi], change[lo:hi])
-                np.add.at(self.today_credit, creator[lo:hi], credit[lo:hi])
-                self.ledger.purchase(bought_by_hour[h])
-                self.ledger.gift(sent_by_hour[h], share * sent_by_hour[h])
-            if reconcile_each_hour:
-                self.reconcile(settled_owed)
+        coins_before = float(self.coins.sum())
+        coins = _balances_by_hour(self.coins, wallet, hours, bought - amount, n_hours)
+        credits = _balances_by_hour(self.today_credit, creator, hours, credit, n_hours)
+        gifts = np.bincount(hours, weights=amount, minlength=n_hours)
+        after = self.ledger.post_hourly(
+            Ledger.purchase_postings(np.bincount(hours, weights=bought, minlength=n_hours))
+            + Ledger.gift_postings(gifts, self.params.economy.platform_share * gifts))
+        if reconcile_each_hour:
+            # Balances not touched today stand as they were: the sums are theirs plus the table's.
+            coins_held = (coins_before - coins[0].sum()) + coins[1:].sum(axis=1)
+            owed = (self.pending_total + float(self.cleared.sum()) + float(self.today_credit.sum())
+                    - credits[-1].sum()) + credits[1:].sum(axis=1)
+            self.ledger.check(coins_held, owed, after)
 
     def coin_balance(self, viewer: int) -> float:
         """A viewer's unspent coins (currency; 0 for an account that can never buy coins)."""
@@ -177,8 +179,8 @@ class Platform:
     def end_of_day(self, day: int, runoff: bool) -> None:
         """Score, act, review, decide appeals, adapt, land chargebacks, pay out; log the day."""
         enf = self.enf
-        if runoff and self._nothing_due(day):
-            self.tally.close_quiet_day(day)
+        if runoff and not self._busy_days(range(day, day + 1)):
+            self.tally.close_quiet_days(range(day, day + 1))
             return
         if not runoff:
             # The run-off only settles money: enforcement stops with the activity, so that its
@@ -190,24 +192,45 @@ class Platform:
             enf.appeals(day, lambda ids: self.streams.uniform_at("appeals", day, ids))
             self.adv.end_day(day)
         self._land_chargebacks(day)
-        if not (runoff and self._nothing_clears()):
+        if not runoff or self._clears_on(day):
             self._clear_and_pay(day)
         enf.end_day()
         gap = self.reconcile()
         self.tally.close_day(day, enf, gap, runoff)
 
-    def _nothing_due(self, day: int) -> bool:
-        """Whether a run-off day would change nothing: no chargeback lands and nothing clears."""
-        return self._nothing_clears() and day not in self.chargebacks_due
+    def run_off(self, days: range) -> None:
+        """The ends of the run-off's ``days`` in turn; the quiet days between busy ones are closed at once.
 
-    def _nothing_clears(self) -> bool:
-        """Whether a run-off day's clearing and payout would change nothing.
-
-        After any day's payout, what stays cleared is frozen or under the minimum payout; in the
-        run-off nobody gifts, enforcement stands still and chargebacks only lower balances, so
-        only held earnings clearing can make a payout due.
+        The busy days are known at its start: nothing is added to holds or to the chargebacks
+        due once activity stops (a day found busy that turns out to have nothing left to do is
+        simply processed, which changes nothing).
         """
-        return self.pending_total == 0.0
+        busy = self._busy_days(range(days.start, days.stop))
+        day = days.start
+        for busy_day in [*busy, days.stop]:
+            if busy_day > day:
+                self.tally.close_quiet_days(range(day, busy_day))
+            if busy_day < days.stop:
+                self.end_of_day(busy_day, runoff=True)
+            day = busy_day + 1
+
+    def _busy_days(self, days: range) -> list[int]:
+        """The run-off ``days``, in order, on which anything happens.
+
+        A run-off day changes something only if a chargeback lands or held earnings clear: nobody
+        gifts, enforcement stands still and chargebacks only lower balances, and after any day's
+        payout what stays cleared is frozen or under the minimum payout, so only earnings
+        clearing can make a payout due.
+        """
+        hold = self.params.policy.payout_hold_days
+        slots = np.flatnonzero(self.pending.any(axis=1))  # slot s clears on days with (d - hold) % (hold + 1) == s
+        clearing = (days.start + (slots - (days.start - hold)) % (hold + 1)).tolist()
+        return sorted(day for day in {*clearing, *self.chargebacks_due} if day in days)
+
+    def _clears_on(self, day: int) -> bool:
+        """Whether held earnings clear on ``day`` (in the run-off, nothing else can make a payout due)."""
+        hold = self.params.policy.payout_hold_days
+        return bool(self.pending[(day - hold) % (hold + 1)].any())
 
     def summary(self, sim_seconds: float) -> dict[str, float | None]:
         """The run's flat metrics (call once the run-off is done)."""
@@ -250,7 +273,7 @@ class Platform:
         delay = np.exp(np.log(cf.chargeback_delay_median_days)
                        + 0.5 * self.streams.normal_at("chargeback_delay", day, who))
         delay = np.clip(np.round(delay), 1, cf.chargeback_delay_max_days).astype(int)
-        for d in np.unique(delay[disputed]):
+        for d in np.unique(delay[disputed]).tolist():
             sel = disputed & (delay == d)
             old_who, old_amt = self.chargebacks_due.get(day + d, (who[:0], amount[:0]))
             self.chargebacks_due[day + d] = (np.concatenate([old_who, who[sel]]),
@@ -288,6 +311,26 @@ class Platform:
         self.tally.chargebacks += refunded
         self.tally.chargeback_cost += refunded - float(from_coins.sum()) - recovered
         self.tally.fraud_loss += float(creator_part.sum()) - recovered
+
+
+def _balances_by_hour(balance: np.ndarray, account: np.ndarray, hours: np.ndarray, change: np.ndarray,
+                      n_hours: int) -> np.ndarray:
+    """Apply ``change`` row by row to ``balance[account]``; return the touched balances by hour.
+
+    Row 0 of the table is the touched accounts' balances before, row h + 1 after hour h. An
+    account changed once an hour (a coin wallet) ends exactly as adding its changes one by one
+    leaves it; several changes in an hour are summed first, which can differ in the last bit.
+    """
+    column = np.zeros(balance.size, np.intp)
+    column[account] = 1
+    touched = np.flatnonzero(column)
+    column[touched] = np.arange(touched.size)
+    table = np.zeros((n_hours + 1, touched.size))
+    table[0] = balance[touched]
+    np.add.at(table, (hours + 1, column[account]), change)
+    np.cumsum(table, axis=0, out=table)
+    balance[touched] = table[-1]
+    return table
 
 
 def _total_by_account(who: np.ndarray, amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

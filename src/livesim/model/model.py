@@ -284,7 +284,7 @@ class LivesimModel(mesa.Model):
         self._sessions = sessions_for_day(sched, self.organic_p_online, self.organic_ids,
                                           p.population.session_hours)
         self.creators.do("plan_day", sched)
-        self.platform.adv.start_day(day, self.streams.get("adversaries", day))
+        self.platform.adv.start_day(day, self.streams)
         self.weights = self.platform.creator_weights()
         live_from = np.array([agent.live_from for agent in self.creator_agents], np.int64)
         self._adversary_plan = self.platform.adv.intents(live_from)
