@@ -77,10 +77,10 @@ def test_chargebacks_arrive_with_the_configured_delay_distribution():
     original = plat._schedule_chargebacks
 
     def spy(day):
-        before = {d: len(w) for d, (w, _) in plat.chargebacks_due.items()}
+        before = {d: sum(len(w) for w, _ in parts) for d, parts in plat.chargebacks_due.items()}
         original(day)
-        for d, (w, _) in plat.chargebacks_due.items():
-            delays.extend([d - day] * (len(w) - before.get(d, 0)))
+        for d, parts in plat.chargebacks_due.items():
+            delays.extend([d - day] * (sum(len(w) for w, _ in parts) - before.get(d, 0)))
 
     plat._schedule_chargebacks = spy
     engine.run()

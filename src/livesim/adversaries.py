@@ -63,6 +63,7 @@ class Adversaries:
         slot = np.arange(members.size) - np.searchsorted(ring_of, ring_of)  # position within its ring
         keep = slot < per
         self.ring_creators[ring_of[keep], slot[keep]] = members[keep]
+        self.ring_size = (self.ring_creators >= 0).sum(axis=1)
         # A ring or fraud cell moves a fixed amount a day, shared by its active accounts: spreading
         # over more accounts moves the same money in smaller pieces, it does not create money.
         self.group_key = self._group_keys()
@@ -94,20 +95,22 @@ class Adversaries:
         if self.is_ring.any():
             rings = v.group[a[self.is_ring]]
             members = self.ring_creators[rings]
-            k = (members >= 0).sum(axis=1)
+            k = self.ring_size[rings]
             if ring.pattern == "fan_in":
                 pick = np.zeros(rings.size, np.int64)
             elif ring.pattern == "fan_out":
                 pick = (np.arange(rings.size) + day) % np.maximum(k, 1)
             else:  # layered: a fresh random route each day
                 pick = streams.get("adversaries", day).integers(0, np.maximum(k, 1))
-            chosen = members[np.arange(rings.size), pick]
+            each = np.arange(rings.size)
+            chosen = members[each, pick]
             adaptive = v.adaptive[a[self.is_ring]]
             # Adaptive funders move to a ring creator that is not actioned.
-            ok = self.enf.status[members.clip(0) + self.nv] == OK
+            ok = self.enf.status[np.maximum(members, 0) + self.nv] == OK
             ok &= members >= 0
-            first_ok = np.where(ok.any(axis=1), members[np.arange(rings.size), ok.argmax(axis=1)], chosen)
-            self.target[self.is_ring] = np.where(adaptive & ~ok[np.arange(rings.size), pick], first_ok, chosen)
+            first_ok = ok.argmax(axis=1)
+            moved_to = np.where(ok[each, first_ok], members[each, first_ok], chosen)
+            self.target[self.is_ring] = np.where(adaptive & ~ok[each, pick], moved_to, chosen)
 
         active = v.active[a]
         adaptive = v.adaptive[a]
@@ -115,7 +118,7 @@ class Adversaries:
         money = ~self.is_bot
         if money.any() and self.groups.size:
             self.group_key = self._group_keys()
-            gi = np.searchsorted(self.groups, self.group_key[money]).clip(max=self.groups.size - 1)
+            gi = np.minimum(np.searchsorted(self.groups, self.group_key[money]), self.groups.size - 1)
             known = self.groups[gi] == self.group_key[money]
             n_active = np.bincount(gi[active[money] & known], minlength=self.groups.size)
             budget[money] = np.where(known, self.group_total[gi] / np.maximum(n_active[gi], 1), 0.0)
@@ -145,11 +148,12 @@ class Adversaries:
             # One more account per group and day: spreading is gradual, as opening accounts is.
             groups = np.unique(v.group[self.actors[sel]])
             spare = self._spares(role_mask)
-            spare_groups, first = np.unique(v.group[spare], return_index=True)
-            own = np.searchsorted(spare_groups, groups).clip(max=max(spare_groups.size - 1, 0))
-            if spare_groups.size and (spare_groups[own] == groups).all():
+            by_group = np.argsort(v.group[spare], kind="stable")  # a group's spares stay in actor order
+            spare_groups = v.group[spare[by_group]]
+            own = np.minimum(np.searchsorted(spare_groups, groups), max(spare.size - 1, 0))
+            if spare.size and (spare_groups[own] == groups).all():
                 # Every group wakes its own first spare: no group borrows, so all at once.
-                self._wake(spare[first[own]], day)
+                self._wake(spare[by_group[own]], day)
                 continue
             for g in groups:  # a group without spares borrows one: in group order, as it affects the next
                 self._wake_one_spare(role_mask, int(g), day)
@@ -209,7 +213,7 @@ class Adversaries:
         a = self.actors
         tgt = self.target
         hours = self.params.population.live_hours
-        start = live_from[tgt.clip(0)]
+        start = live_from[np.maximum(tgt, 0)]
         on = v.active[a] & (tgt >= 0) & (self.budget > 0) & (start >= 0)
         rows = np.flatnonzero(on)
         start = start[rows]

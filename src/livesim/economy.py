@@ -106,9 +106,10 @@ def gift_target(u_loyal: np.ndarray, loyalty: float, favourites: np.ndarray, fav
     ``favourites`` is ``[gifters, k]`` creator ids and ``favourite_live`` whether each is live in
     the gifter's hour.
     """
-    has_fav = favourite_live.any(axis=1)
-    first_fav = favourites[np.arange(favourites.shape[0]), favourite_live.argmax(axis=1)]
-    return np.where((u_loyal < loyalty) & has_fav, first_fav, browsing)
+    rows = np.arange(favourites.shape[0])
+    first_live = favourite_live.argmax(axis=1)  # the first live favourite (0 when none is)
+    has_fav = favourite_live[rows, first_live]
+    return np.where((u_loyal < loyalty) & has_fav, favourites[rows, first_live], browsing)
 
 
 def gift_rate(params: Params, spend_rate: np.ndarray, gift_value: np.ndarray,

@@ -76,7 +76,8 @@ class Platform:
         self.credited = np.zeros(c.n)
         self.ring_credited = np.zeros(c.n)
         self.stolen_today: list[tuple[np.ndarray, np.ndarray]] = []
-        self.chargebacks_due: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Chargebacks by the day they land: (accounts, amounts) of each day that scheduled some.
+        self.chargebacks_due: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
         self.pack_value = params.economy.coin_pack * params.economy.coin_price
 
     # ------------------------------------------------------------------ per tick
@@ -90,8 +91,9 @@ class Platform:
         """Gate intents through the policy, buy coins, split gifts; return the value sent per intent.
 
         ``batch`` is in hour order and may span several hours. Every decision is made for the
-        whole batch at once; money then moves hour by hour, and with ``reconcile_each_hour`` the
-        ledger is reconciled with the balances after each of the day's 24 hours.
+        whole batch at once. With ``reconcile_each_hour`` (a whole day's batch) money then moves
+        hour by hour and the ledger is reconciled with the balances after each of the day's 24
+        hours; without, it moves at once and the caller reconciles.
         """
         p, v, c = self.params, self.world.viewers, self.world.creators
         senders = Groups(batch.viewer)
@@ -132,32 +134,32 @@ class Platform:
 
     def _move_money(self, hour: np.ndarray, wallet: np.ndarray, creator: np.ndarray, amount: np.ndarray,
                     bought: np.ndarray, credit: np.ndarray, reconcile_each_hour: bool) -> None:
-        """Post each hour's purchases and gifts, and update the balances they touch, hour by hour.
+        """Post the purchases and gifts, and update the wallet and creator balances they touch.
 
-        With ``reconcile_each_hour`` the ledger is reconciled with every wallet and creator
-        balance as it stands after each of the day's 24 hours.
+        With ``reconcile_each_hour`` (a day's batch) the money moves hour by hour and the ledger
+        is reconciled with every balance as it stands after each of the day's 24 hours; without,
+        the batch's money moves at once and the caller reconciles (the Mesa model settles one
+        agent's intent at a time).
         """
-        if reconcile_each_hour:
-            first, last = 0, 23  # every hour of the day is checked, also those without a gift
-        elif hour.size:
-            first, last = int(hour[0]), int(hour[-1])
-        else:
+        share = self.params.economy.platform_share
+        if not reconcile_each_hour:
+            np.add.at(self.coins, wallet, bought - amount)
+            np.add.at(self.today_credit, creator, credit)
+            self.ledger.purchase(float(bought.sum()))
+            sent = float(amount.sum())
+            self.ledger.gift(sent, share * sent)
             return
-        n_hours = last - first + 1
-        hours = hour - first
         coins_before = float(self.coins.sum())
-        coins = _balances_by_hour(self.coins, wallet, hours, bought - amount, n_hours)
-        credits = _balances_by_hour(self.today_credit, creator, hours, credit, n_hours)
-        gifts = np.bincount(hours, weights=amount, minlength=n_hours)
-        after = self.ledger.post_hourly(
-            Ledger.purchase_postings(np.bincount(hours, weights=bought, minlength=n_hours))
-            + Ledger.gift_postings(gifts, self.params.economy.platform_share * gifts))
-        if reconcile_each_hour:
-            # Balances not touched today stand as they were: the sums are theirs plus the table's.
-            coins_held = (coins_before - coins[0].sum()) + coins[1:].sum(axis=1)
-            owed = (self.pending_total + float(self.cleared.sum()) + float(self.today_credit.sum())
-                    - credits[-1].sum()) + credits[1:].sum(axis=1)
-            self.ledger.check(coins_held, owed, after)
+        coins = _balances_by_hour(self.coins, wallet, hour, bought - amount, 24)
+        credits = _balances_by_hour(self.today_credit, creator, hour, credit, 24)
+        gifts = np.bincount(hour, weights=amount, minlength=24)
+        after = self.ledger.post_hourly(Ledger.purchase_postings(np.bincount(hour, weights=bought, minlength=24))
+                                        + Ledger.gift_postings(gifts, share * gifts))
+        # Balances not touched today stand as they were: the sums are theirs plus the table's.
+        coins_held = (coins_before - coins[0].sum()) + coins[1:].sum(axis=1)
+        owed = (self.pending_total + float(self.cleared.sum()) + float(self.today_credit.sum())
+                - credits[-1].sum()) + credits[1:].sum(axis=1)
+        self.ledger.check(coins_held, owed, after)
 
     def coin_balance(self, viewer: int) -> float:
         """A viewer's unspent coins (currency; 0 for an account that can never buy coins)."""
@@ -272,12 +274,14 @@ class Platform:
         disputed = self.streams.uniform_at("chargebacks", day, who) < cf.chargeback_rate
         delay = np.exp(np.log(cf.chargeback_delay_median_days)
                        + 0.5 * self.streams.normal_at("chargeback_delay", day, who))
-        delay = np.clip(np.round(delay), 1, cf.chargeback_delay_max_days).astype(int)
-        for d in np.unique(delay[disputed]).tolist():
-            sel = disputed & (delay == d)
-            old_who, old_amt = self.chargebacks_due.get(day + d, (who[:0], amount[:0]))
-            self.chargebacks_due[day + d] = (np.concatenate([old_who, who[sel]]),
-                                             np.concatenate([old_amt, amount[sel]]))
+        delay = np.minimum(np.maximum(np.round(delay), 1), cf.chargeback_delay_max_days).astype(int)
+        if not disputed.any():
+            return
+        who, amount, delay = who[disputed], amount[disputed], delay[disputed]
+        by_delay = np.argsort(delay, kind="stable")
+        delays, first = np.unique(delay[by_delay], return_index=True)
+        for d, part in zip(delays.tolist(), np.split(by_delay, first[1:]), strict=True):
+            self.chargebacks_due.setdefault(day + d, []).append((who[part], amount[part]))
 
     def _land_chargebacks(self, day: int) -> None:
         """Refund cardholders; recover from the fraudster's coins, then the accomplice's balance.
@@ -288,7 +292,8 @@ class Platform:
         """
         if day not in self.chargebacks_due:
             return
-        who, amount = _total_by_account(*self.chargebacks_due.pop(day))
+        parts = self.chargebacks_due.pop(day)
+        who, amount = _total_by_account(np.concatenate([w for w, _ in parts]), np.concatenate([a for _, a in parts]))
         wallet = self.wallet[who]
         from_coins = np.minimum(amount, self.coins[wallet])
         self.coins[wallet] -= from_coins
@@ -325,9 +330,9 @@ def _balances_by_hour(balance: np.ndarray, account: np.ndarray, hours: np.ndarra
     column[account] = 1
     touched = np.flatnonzero(column)
     column[touched] = np.arange(touched.size)
-    table = np.zeros((n_hours + 1, touched.size))
+    cell = (hours + 1) * touched.size + column[account]
+    table = np.bincount(cell, weights=change, minlength=(n_hours + 1) * touched.size).reshape(n_hours + 1, -1)
     table[0] = balance[touched]
-    np.add.at(table, (hours + 1, column[account]), change)
     np.cumsum(table, axis=0, out=table)
     balance[touched] = table[-1]
     return table

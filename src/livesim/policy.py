@@ -152,8 +152,8 @@ class Enforcement:
         self.ever_tried = np.zeros(n, bool)  # the detector's scope: accounts that ever transacted
         self._active_today = False
 
-        self.is_minor = v.is_minor
-        self.gate_u = v.gate_u
+        # Minors the age gate stops (its strength is the chance it catches a minor).
+        self.age_gated = v.is_minor & (v.gate_u < self.pol.age_gate_strength)
         self.creator_eligible = (
             c.followers >= self.pol.creator_min_followers
         )
@@ -187,7 +187,7 @@ class Enforcement:
         self.tried_today[cid] = True
         sender_ok = (self.status[v] == OK) & ~self.churned[v]
         sender_ok &= (day - self.born_day[v]) >= pol.min_account_age_days
-        sender_ok &= ~(self.is_minor[v] & (self.gate_u[v] < pol.age_gate_strength))
+        sender_ok &= ~self.age_gated[v]
         creator_ok = (self.status[cid] == OK) & self.creator_eligible[c]
         creator_ok &= (day - self.born_day[cid]) >= pol.creator_min_age_days
         wanted = np.where(sender_ok & creator_ok, batch.intent, 0.0)

@@ -246,6 +246,9 @@ def live_schedule(rng: np.random.Generator, live_prob: np.ndarray) -> np.ndarray
 
 _HOUR_P = hour_weights()
 _HOUR_CDF = np.cumsum(_HOUR_P)
+_HOURS = np.arange(24)
+#: For sessions of ``n`` hours, the earliest start hour of a session still online in each hour.
+_SESSION_FIRST_START = {n: np.maximum(_HOURS - n + 1, 0) for n in range(1, 25)}
 
 
 def start_hours(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -287,12 +290,14 @@ def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates:
     # those online in hour h (started in h - session_hours + 1 … h) are one contiguous slice.
     starting = rng.multinomial(online.size, _HOUR_P)
     dealt = rng.permutation(online)
-    first = np.concatenate(([0], np.cumsum(starting)))
-    lo = first[np.maximum(np.arange(24) - session_hours + 1, 0)]
+    first = np.zeros(25, np.int64)
+    np.cumsum(starting, out=first[1:])
+    lo = first[_SESSION_FIRST_START[session_hours]]
     counts = first[1:] - lo
-    offsets = np.concatenate(([0], np.cumsum(counts)))
+    offsets = np.zeros(25, np.int64)
+    np.cumsum(counts, out=offsets[1:])
     rows = np.repeat(lo - offsets[:-1], counts) + np.arange(offsets[-1])
-    return Sessions(dealt[rows], np.repeat(np.arange(24), counts), offsets)
+    return Sessions(dealt[rows], np.repeat(_HOURS, counts), offsets)
 
 
 def online_hours(rng: np.random.Generator, p_online: np.ndarray, session_hours: int) -> int:
@@ -303,4 +308,4 @@ def online_hours(rng: np.random.Generator, p_online: np.ndarray, session_hours: 
     """
     online = int(np.count_nonzero(rng.random(p_online.size, dtype=np.float32) < p_online))
     starting = rng.multinomial(online, _HOUR_P)
-    return int(starting @ np.minimum(session_hours, 24 - np.arange(24)))
+    return int(starting @ np.minimum(session_hours, 24 - _HOURS))
