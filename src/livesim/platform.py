@@ -179,11 +179,11 @@ class Platform:
 
     # ------------------------------------------------------------------ end of day
     def end_of_day(self, day: int, runoff: bool) -> None:
-        """Score, act, review, decide appeals, adapt, land chargebacks, pay out; log the day."""
+        """Score, act, review, decide appeals, adapt, land chargebacks, pay out; log the day.
+
+        Days of the run-off go through :meth:`run_off`, which skips those with nothing to do.
+        """
         enf = self.enf
-        if runoff and not self._busy_days(range(day, day + 1)):
-            self.tally.close_quiet_days(range(day, day + 1))
-            return
         if not runoff:
             # The run-off only settles money: enforcement stops with the activity, so that its
             # length (which grows with the payout hold) cannot change enforcement results.
@@ -201,11 +201,12 @@ class Platform:
         self.tally.close_day(day, enf, gap, runoff)
 
     def run_off(self, days: range) -> None:
-        """The ends of the run-off's ``days`` in turn; the quiet days between busy ones are closed at once.
+        """The ends of run-off ``days`` in turn, closing the quiet days between busy ones at once.
 
-        The busy days are known at its start: nothing is added to holds or to the chargebacks
-        due once activity stops (a day found busy that turns out to have nothing left to do is
-        simply processed, which changes nothing).
+        The core passes the whole run-off, the Mesa model one day at a time. The busy days are
+        known at the start: nothing is added to holds or to the chargebacks due once activity
+        stops (a day found busy that turns out to have nothing left to do is simply processed,
+        which changes nothing).
         """
         busy = self._busy_days(range(days.start, days.stop))
         day = days.start

@@ -338,7 +338,7 @@ class LivesimModel(mesa.Model):
             self.creators.do("go_offline")
         day = self.params.days + self.tick - self.active_hours
         self.day, self.hour_of_day = day, 0
-        self.platform.end_of_day(day, runoff=True)
+        self.platform.run_off(range(day, day + 1))
         self.tick += 1
         if day == self.params.days + self.n_runoff - 1:
             self.running = False
