@@ -215,7 +215,7 @@ class Adversaries:
         hours = self.params.population.live_hours
         start = live_from[np.maximum(tgt, 0)]
         on = v.active[a] & (tgt >= 0) & (self.budget > 0) & (start >= 0)
-        rows = np.flatnonzero(on)
+        rows = on.nonzero()[0]
         start = start[rows]
         n_hours = np.where(self.is_bot[rows], 1, np.minimum(start + hours, 24) - start)
         rows = np.repeat(rows, n_hours)

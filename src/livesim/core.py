@@ -113,8 +113,9 @@ class CoreEngine:
         favourites = v.favourites[slot]
         target = gift_target(rng.random(slot.size), p.population.loyalty, favourites,
                              live_by_hour[hour[:, None], favourites], watching)
-        rate = gift_rate(p, v.spend_rate[slot], v.gift_value[slot], c.role[np.maximum(target, 0)])
-        intent = gift_amount(rng, rate, v.gift_value[slot], target)
+        gift_value = v.gift_value[slot]
+        rate = gift_rate(p, v.spend_rate[slot], gift_value, c.role[np.maximum(target, 0)])
+        intent = gift_amount(rng, rate, gift_value, target)
         keep = intent > 0
         return GiftBatch(v.gifter_ids[slot[keep]], target[keep], intent[keep], hour=hour[keep])
 

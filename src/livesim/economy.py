@@ -21,14 +21,17 @@ class _HourlyDraw:
         # ``hour`` and ``creator``: the live (hour, creator) pairs, by hour; ``weight`` each pair's.
         self.creator = creator
         start = np.searchsorted(hour, np.arange(hours + 1))
-        cum = np.concatenate(([0.0], np.cumsum(weight)))
+        cum = np.zeros(weight.size + 1)
+        np.cumsum(weight, out=cum[1:])
         before = cum[start[:-1]]  # weight of the earlier hours' pairs
         self.total = cum[start[1:]] - before  # each hour's live weight
         self.anyone_live = self.total > 0
         # The last pair of each hour with weight: u close to 1 can round h + u up to h + 1.
         # (An hour without weight is never drawn from: anyone_live is False there.)
-        weighted_so_far = np.maximum.accumulate(np.where(weight > 0, np.arange(weight.size), 0))
-        self.last = weighted_so_far[np.maximum(start[1:] - 1, 0)] if weight.size else start[1:]
+        last_of_hour = np.maximum(start[1:] - 1, 0)
+        if weight.size and not weight.all():  # some pairs weigh nothing: step back to a weighted one
+            last_of_hour = np.maximum.accumulate(np.where(weight > 0, np.arange(weight.size), 0))[last_of_hour]
+        self.last = last_of_hour if weight.size else start[1:]
         # Each hour's cumulative weights scaled to (0, 1] and shifted by the hour, so one sorted
         # table serves every hour: hour h's draw u lands among hour h's pairs at h + u.
         self.table = hour + (cum[1:] - before[hour]) / np.where(self.anyone_live, self.total, 1.0)[hour]
@@ -70,7 +73,7 @@ class StreamChoice:
 
     def __init__(self, live_by_hour: np.ndarray, audience: np.ndarray, boost: np.ndarray | None = None) -> None:
         hours, n = live_by_hour.shape
-        hour, creator = np.divmod(np.flatnonzero(live_by_hour), n)  # the live (hour, creator) pairs, by hour
+        hour, creator = np.divmod(live_by_hour.ravel().nonzero()[0], n)  # the live (hour, creator) pairs, by hour
         self.by_audience = _HourlyDraw(hours, hour, creator, audience[creator])
         self.by_boost = None
         if boost is not None:

@@ -29,13 +29,13 @@ class Groups:
         self.first = np.ones(keys.size, bool)  # a key's first row, in sorted order
         np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=self.first[1:])
         self.repeats = keys.size > 0 and not self.first.all()
-        self._later = np.flatnonzero(~self.first)  # rows (sorted order) that follow their key's previous row
+        self._later = (~self.first).nonzero()[0]  # rows (sorted order) that follow their key's previous row
         # Rows at place k within their key, for k = 1, 2, …: each follows its key's row at place k - 1.
         self._at_place: list[np.ndarray] = []
         if self.repeats:
             rows = np.arange(keys.size)
             position = rows - np.maximum.accumulate(np.where(self.first, rows, 0))
-            self._at_place = [np.flatnonzero(position == k) for k in range(1, int(position.max()) + 1)]
+            self._at_place = [(position == k).nonzero()[0] for k in range(1, int(position.max()) + 1)]
 
     def running_sums(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Running totals of ``values`` within each key, in array order.

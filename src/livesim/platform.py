@@ -302,7 +302,7 @@ class Platform:
         creator_part = (1.0 - self.params.economy.platform_share) * gifted
         accomplice = self.world.viewers.group[who]
         owed_by = np.bincount(accomplice, weights=creator_part, minlength=self.world.creators.n)
-        cs = np.flatnonzero(owed_by > 0)
+        cs = (owed_by > 0).nonzero()[0]
         from_cleared = np.minimum(owed_by[cs], self.cleared[cs])
         self.cleared[cs] -= from_cleared
         still = owed_by[cs] - from_cleared
@@ -329,7 +329,7 @@ def _balances_by_hour(balance: np.ndarray, account: np.ndarray, hours: np.ndarra
     """
     column = np.zeros(balance.size, np.intp)
     column[account] = 1
-    touched = np.flatnonzero(column)
+    touched = column.nonzero()[0]
     column[touched] = np.arange(touched.size)
     cell = (hours + 1) * touched.size + column[account]
     table = np.bincount(cell, weights=change, minlength=(n_hours + 1) * touched.size).reshape(n_hours + 1, -1)

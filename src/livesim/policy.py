@@ -219,7 +219,7 @@ class Enforcement:
         paired.
         """
         det = self.det
-        ids = np.flatnonzero(self.tried_today & (self.status != SUSPENDED))
+        ids = (self.tried_today & (self.status != SUSPENDED)).nonzero()[0]
         score = raw_scores(self.score_mean[ids], self.persistent[ids], noise(ids), det.persistence)
         llr = np.zeros(ids.size)
         young = (day - self.born_day[ids]) < self.pol.new_account_days
@@ -248,10 +248,10 @@ class Enforcement:
         ``uniform`` gives the day's review draw (uniform in (0, 1)) of the accounts asked for.
         """
         pol = self.pol
-        if pol.review_capacity == 0 or not self.in_review.any():
-            self.backlog_max = max(self.backlog_max, int(np.count_nonzero(self.in_review)))
+        queue = self.in_review.nonzero()[0]
+        if pol.review_capacity == 0 or queue.size == 0:
+            self.backlog_max = max(self.backlog_max, int(queue.size))
             return
-        queue = np.flatnonzero(self.in_review)
         k = min(pol.review_capacity, queue.size)
         if k > 0:
             # Highest risk first; ties by account id so the order is deterministic.
@@ -310,7 +310,7 @@ class Enforcement:
         if not self._active_today:
             return  # a day without a gift (the run-off): nothing to roll
         self._active_today = False
-        active = np.flatnonzero(self.tried_today)  # only those who tried have any activity today
+        active = self.tried_today.nonzero()[0]  # only those who tried have any activity today
         self.ever_tried[active] = True
         self.usual_value[active] = 0.8 * self.usual_value[active] + 0.2 * self.today_value[active]
         self.today_value[active] = 0.0
