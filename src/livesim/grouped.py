@@ -25,17 +25,19 @@ class Groups:
 
     def __init__(self, keys: np.ndarray) -> None:
         self.order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[self.order]
+        self.sorted_keys = keys[self.order]
         self.first = np.ones(keys.size, bool)  # a key's first row, in sorted order
-        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=self.first[1:])
+        np.not_equal(self.sorted_keys[1:], self.sorted_keys[:-1], out=self.first[1:])
         self.repeats = keys.size > 0 and not self.first.all()
-        self._later = (~self.first).nonzero()[0]  # rows (sorted order) that follow their key's previous row
-        # Rows at place k within their key, for k = 1, 2, …: each follows its key's row at place k - 1.
-        self._at_place: list[np.ndarray] = []
-        if self.repeats:
-            rows = np.arange(keys.size)
-            position = rows - np.maximum.accumulate(np.where(self.first, rows, 0))
-            self._at_place = [(position == k).nonzero()[0] for k in range(1, int(position.max()) + 1)]
+        self._later: np.ndarray | None = None
+        self._places: list[np.ndarray] | None = None
+
+    def totals(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct keys (sorted) and the total of ``values`` over each key's rows."""
+        starts = self.first.nonzero()[0]
+        if starts.size == 0:
+            return self.sorted_keys, np.zeros(0)
+        return self.sorted_keys[starts], np.add.reduceat(np.asarray(values, np.float64)[self.order], starts)
 
     def running_sums(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Running totals of ``values`` within each key, in array order.
@@ -47,11 +49,25 @@ class Groups:
         values = np.asarray(values, dtype=np.float64)
         if not self.repeats:  # every key once: nothing carries over
             return np.zeros_like(values), values.copy()
+        later, at_place = self._positions()
         through = values[self.order]
-        for at_k in self._at_place:
+        for at_k in at_place:
             through[at_k] += through[at_k - 1]
         before = np.zeros_like(through)
-        before[self._later] = through[self._later - 1]
+        before[later] = through[later - 1]
         result_before, result_through = np.empty_like(values), np.empty_like(values)
         result_before[self.order], result_through[self.order] = before, through
         return result_before, result_through
+
+    def _positions(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Rows (sorted order) that follow their key's previous row, and those rows by place.
+
+        Place k = 1, 2, … is a row's position within its key; each follows its key's row at
+        place k - 1. Worked out on first use and kept.
+        """
+        if self._places is None or self._later is None:
+            rows = np.arange(self.first.size)
+            position = rows - np.maximum.accumulate(np.where(self.first, rows, 0))
+            self._places = [(position == k).nonzero()[0] for k in range(1, int(position.max()) + 1)]
+            self._later = (~self.first).nonzero()[0]
+        return self._later, self._places

@@ -341,8 +341,7 @@ def _balances_by_hour(balance: np.ndarray, account: np.ndarray, hours: np.ndarra
 
 def _total_by_account(who: np.ndarray, amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct accounts in ``who`` (sorted) and the total ``amount`` of each."""
-    accounts, inverse = np.unique(who, return_inverse=True)
-    return accounts, np.bincount(inverse, weights=amount)
+    return Groups(who).totals(amount)
 
 
 def _check_order(batch: GiftBatch, senders: Groups) -> None:

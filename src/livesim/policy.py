@@ -221,11 +221,9 @@ class Enforcement:
         det = self.det
         ids = (self.tried_today & (self.status != SUSPENDED)).nonzero()[0]
         score = raw_scores(self.score_mean[ids], self.persistent[ids], noise(ids), det.persistence)
-        llr = np.zeros(ids.size)
         young = (day - self.born_day[ids]) < self.pol.new_account_days
-        llr += np.where(young, det.rule_new_account_llr, 0.0)
         fast = self.today_value[ids] > det.velocity_multiple * self.usual_value[ids] + det.velocity_floor
-        llr += np.where(fast, det.rule_velocity_llr, 0.0)
+        llr = young * det.rule_new_account_llr + fast * det.rule_velocity_llr  # the rules that fired
         return ids, calibrated_risk(score, det.auc, det.assumed_prevalence, llr)
 
     def act(self, day: int, ids: np.ndarray, risk: np.ndarray) -> None:
@@ -237,10 +235,10 @@ class Enforcement:
         self._strike(day, ids[auto & (self.status[ids] == OK)], automated=True)
         if pol.review_threshold is not None:
             queue = (~auto) & (risk >= pol.review_threshold)
-            q = ids[queue]
-            q = q[(self.status[q] == OK) & ~self.in_review[q]]
-            self.in_review[q] = True
-            self.priority[q] = risk[np.searchsorted(ids, q)]  # ids is sorted (from flatnonzero)
+            q, q_risk = ids[queue], risk[queue]
+            new = (self.status[q] == OK) & ~self.in_review[q]
+            self.in_review[q[new]] = True
+            self.priority[q[new]] = q_risk[new]
 
     def review(self, day: int, uniform: AccountDraws) -> None:
         """Human review decides the riskiest queued accounts, up to the daily capacity.
@@ -272,13 +270,15 @@ class Enforcement:
         days = self.strike_days[ids]
         days[np.arange(ids.size), days.argmin(axis=1)] = day  # the new strike replaces the oldest
         self.strike_days[ids] = days
-        self.strikes[ids] = ((day - days) <= pol.strike_expiry_days).sum(axis=1)
-        level = np.where(self.strikes[ids] >= pol.strikes_to_suspend, SUSPENDED,
-                         np.where(self.strikes[ids] >= pol.strikes_to_restrict, RESTRICTED, OK))
+        strikes = ((day - days) <= pol.strike_expiry_days).sum(axis=1)
+        self.strikes[ids] = strikes
+        level = np.where(strikes >= pol.strikes_to_suspend, SUSPENDED,
+                         np.where(strikes >= pol.strikes_to_restrict, RESTRICTED, OK))
         if automated:
             level = np.maximum(level, SUSPENDED if pol.action == "suspend" else RESTRICTED)
-        newly = ids[(level > OK) & (self.status[ids] == OK)]
-        self.status[ids] = np.maximum(self.status[ids], level).astype(np.int8)
+        status = self.status[ids]
+        newly = ids[(level > OK) & (status == OK)]
+        self.status[ids] = np.maximum(status, level).astype(np.int8)
         self.in_review[ids] = False
         self.ever_actioned[newly] = True
         churn = newly[self.benign_gifter[newly] & (self.churn_u[newly] < pol.fp_churn)]
