@@ -122,7 +122,10 @@ class Tally:
         a day without activity cannot change.
         """
         quiet = {**self.daily[-1], **_NO_FLOWS, "runoff": 1}
-        self.daily.extend({**quiet, "day": day + 1} for day in days)
+        for day in days:
+            row = quiet.copy()
+            row["day"] = day + 1
+            self.daily.append(row)
 
 
 _NO_FLOWS = dict.fromkeys((c for c in DAILY_COLUMNS if c not in DAILY_LEVELS), 0.0)
