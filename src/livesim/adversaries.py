@@ -116,8 +116,8 @@ class Adversaries:
         adaptive = v.adaptive[a]
         budget = np.full(a.size, 10 * self.params.economy.coin_price)  # a bot's warm-up gifts
         money = ~self.is_bot
+        self.group_key = self._group_keys()
         if money.any() and self.groups.size:
-            self.group_key = self._group_keys()
             gi = np.minimum(np.searchsorted(self.groups, self.group_key[money]), self.groups.size - 1)
             known = self.groups[gi] == self.group_key[money]
             n_active = np.bincount(gi[active[money] & known], minlength=self.groups.size)
@@ -141,22 +141,24 @@ class Adversaries:
     def _spread(self, day: int, unmoved: np.ndarray, eligible: np.ndarray) -> None:
         """Adaptive rings and fraud cells wake reserve accounts for money they could not move."""
         v = self.world.viewers
+        wanting = (self.is_ring | self.is_fraud) & eligible & (unmoved > 0)
+        if not wanting.any():
+            return
+        # One more account per group and day: spreading is gradual, as opening accounts is.
+        # Usually every ring and cell wanting one has a spare of its own: wake those at once.
+        keys = np.unique(self.group_key[wanting])
+        spare = ((v.born_day[self.actors] == NOT_BORN) & ~self.is_bot).nonzero()[0]
+        by_key = spare[np.argsort(self.group_key[spare], kind="stable")]  # a group's spares stay in actor order
+        spare_keys = self.group_key[by_key]
+        own = np.minimum(np.searchsorted(spare_keys, keys), max(spare.size - 1, 0))
+        if spare.size and (spare_keys[own] == keys).all():
+            self._wake(self.actors[by_key[own]], day)
+            return
+        # Otherwise group by group, in group order: a group without spares borrows one, which
+        # changes what the next can have.
         for role_mask in (self.is_ring, self.is_fraud):
-            sel = role_mask & eligible & (unmoved > 0)
-            if not sel.any():
-                continue
-            # One more account per group and day: spreading is gradual, as opening accounts is.
-            groups = np.unique(v.group[self.actors[sel]])
-            spare = self._spares(role_mask)
-            by_group = np.argsort(v.group[spare], kind="stable")  # a group's spares stay in actor order
-            spare_groups = v.group[spare[by_group]]
-            own = np.minimum(np.searchsorted(spare_groups, groups), max(spare.size - 1, 0))
-            if spare.size and (spare_groups[own] == groups).all():
-                # Every group wakes its own first spare: no group borrows, so all at once.
-                self._wake(spare[by_group[own]], day)
-                continue
-            for g in groups:  # a group without spares borrows one: in group order, as it affects the next
-                self._wake_one_spare(role_mask, int(g), day)
+            for g in np.unique(v.group[self.actors[role_mask & wanting]]).tolist():
+                self._wake_one_spare(role_mask, g, day)
 
     def _spares(self, role_mask: np.ndarray) -> np.ndarray:
         """Reserve accounts of a role never woken nor promised to a replacement, in actor order."""
