@@ -38,7 +38,8 @@ def test_settling_a_whole_day_at_once_equals_settling_it_hour_by_hour():
     {},
     {"policy.payout_hold_days": 7, "policy.hold_on_review": True},
     {"policy.payout_hold_days": 3, "economy.min_payout": 1_000.0},
-], ids=["baseline", "hold-7-on-review", "hold-3-high-minimum"])
+    {"policy.payout_hold_days": 0},
+], ids=["baseline", "hold-7-on-review", "hold-3-high-minimum", "no-hold"])
 def test_skipping_run_off_days_and_payouts_on_which_nothing_is_due_changes_no_result(monkeypatch, policy):
     params = scenario_params("card_fraud_wave", "baseline", seed=3, days=4,
                              **{"population.viewers": 5_000, "population.creators": 100, **policy})
