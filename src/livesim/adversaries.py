@@ -147,7 +147,7 @@ class Adversaries:
         # One more account per group and day: spreading is gradual, as opening accounts is.
         # Usually every ring and cell wanting one has a spare of its own: wake those at once.
         keys = np.unique(self.group_key[wanting])
-        spare = ((v.born_day[self.actors] == NOT_BORN) & ~self.is_bot).nonzero()[0]
+        spare = self._spare_mask(self.is_ring | self.is_fraud).nonzero()[0]
         by_key = spare[np.argsort(self.group_key[spare], kind="stable")]  # a group's spares stay in actor order
         spare_keys = self.group_key[by_key]
         own = np.minimum(np.searchsorted(spare_keys, keys), max(spare.size - 1, 0))
@@ -160,10 +160,13 @@ class Adversaries:
             for g in np.unique(v.group[self.actors[role_mask & wanting]]).tolist():
                 self._wake_one_spare(role_mask, g, day)
 
+    def _spare_mask(self, role_mask: np.ndarray) -> np.ndarray:
+        """Which actors are reserve accounts of the role never woken nor promised to a replacement."""
+        return role_mask & (self.world.viewers.born_day[self.actors] == NOT_BORN)
+
     def _spares(self, role_mask: np.ndarray) -> np.ndarray:
-        """Reserve accounts of a role never woken nor promised to a replacement, in actor order."""
-        rows = self.actors[role_mask]
-        return rows[self.world.viewers.born_day[rows] == NOT_BORN]
+        """The viewer ids of :meth:`_spare_mask`, in actor order."""
+        return self.actors[self._spare_mask(role_mask)]
 
     def _wake_one_spare(self, role_mask: np.ndarray, group: int, day: int) -> None:
         """Wake the group's first spare account, or else another group's first spare for it."""

@@ -57,6 +57,7 @@ class CoreEngine:
         v = self.world.viewers
         # Viewers who never gift change no outcome by watching: the core only counts their hours.
         self.gifter_p_online = v.p_online[v.gifter_ids]
+        self.gifter_slots = np.arange(v.gifter_ids.size)
         watchers = np.ones(v.n, bool)
         watchers[v.gifter_ids] = False
         self.watcher_p_online = v.p_online[watchers & (v.role == V_BENIGN)]
@@ -93,7 +94,7 @@ class CoreEngine:
         p, c, plat = self.params, self.world.creators, self.platform
         hours = p.population.session_hours
         sched = self.streams.get("schedule", day)
-        gifting = sessions_for_day(sched, self.gifter_p_online, np.arange(self.gifter_p_online.size), hours)
+        gifting = sessions_for_day(sched, self.gifter_p_online, self.gifter_slots, hours)
         online = gifting.viewer.size + online_hours(sched, self.watcher_p_online, hours)
         live_from = live_schedule(sched, c.live_prob)
         plat.adv.start_day(day, self.streams)

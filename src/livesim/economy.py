@@ -28,10 +28,9 @@ class _HourlyDraw:
         self.anyone_live = self.total > 0
         # The last pair of each hour with weight: u close to 1 can round h + u up to h + 1.
         # (An hour without weight is never drawn from: anyone_live is False there.)
-        last_of_hour = np.maximum(start[1:] - 1, 0)
-        if weight.size and not weight.all():  # some pairs weigh nothing: step back to a weighted one
-            last_of_hour = np.maximum.accumulate(np.where(weight > 0, np.arange(weight.size), 0))[last_of_hour]
-        self.last = last_of_hour if weight.size else start[1:]
+        self.last = np.maximum(start[1:] - 1, 0)
+        if not weight.all():  # some pairs weigh nothing: step back to a weighted one
+            self.last = np.maximum.accumulate(np.where(weight > 0, np.arange(weight.size), 0))[self.last]
         # Each hour's cumulative weights scaled to (0, 1] and shifted by the hour, so one sorted
         # table serves every hour: hour h's draw u lands among hour h's pairs at h + u.
         self.table = hour + (cum[1:] - before[hour]) / np.where(self.anyone_live, self.total, 1.0)[hour]

@@ -166,15 +166,9 @@ class Platform:
         wallet = self.wallet[viewer]
         return float(self.coins[wallet]) if wallet < self.coins.size else 0.0
 
-    def reconcile(self, settled_owed: float | None = None) -> float:
-        """Check the ledger against every coin wallet and every creator's balance; return the gap (0 when balanced).
-
-        ``settled_owed`` is the sum of held and cleared earnings when the caller has it (they
-        only change at the day's end, not while gifts are settled).
-        """
-        if settled_owed is None:
-            settled_owed = self.pending_total + float(self.cleared.sum())
-        owed = settled_owed + float(self.today_credit.sum())
+    def reconcile(self) -> float:
+        """Check the ledger against every coin wallet and every creator's balance; return the gap (0 when balanced)."""
+        owed = self.pending_total + float(self.cleared.sum()) + float(self.today_credit.sum())
         return self.ledger.check(float(self.coins.sum()), owed)
 
     # ------------------------------------------------------------------ end of day
@@ -232,8 +226,12 @@ class Platform:
 
     def _clears_on(self, day: int) -> bool:
         """Whether held earnings clear on ``day`` (in the run-off, nothing else can make a payout due)."""
+        return bool(self.pending[self._clearing_slot(day)].any())
+
+    def _clearing_slot(self, day: int) -> int:
+        """The row of ``pending`` whose earnings clear on ``day`` (those held ``payout_hold_days`` ago)."""
         hold = self.params.policy.payout_hold_days
-        return bool(self.pending[(day - hold) % (hold + 1)].any())
+        return (day - hold) % (hold + 1)
 
     def summary(self, sim_seconds: float) -> dict[str, float | None]:
         """The run's flat metrics (call once the run-off is done)."""
@@ -247,7 +245,7 @@ class Platform:
         hold = self.params.policy.payout_hold_days
         self.pending[day % (hold + 1)] += self.today_credit
         self.today_credit[:] = 0.0
-        due = (day - hold) % (hold + 1)
+        due = self._clearing_slot(day)
         self.cleared += self.pending[due]
         self.pending[due] = 0.0
         self.pending_total = float(self.pending.sum())

@@ -104,7 +104,6 @@ class Enforcement:
         # Each strike expires on its own (TikTok: after 90 days); only the latest few can matter.
         self.strike_days = np.full((n, max(self.pol.strikes_to_suspend, self.pol.strikes_to_restrict)),
                                    _NO_DAY, np.int32)
-        self.strikes = np.zeros(n, np.int16)  # strikes in force after the account's latest strike
         self.in_review = np.zeros(n, bool)
         self.priority = np.zeros(n, np.float32)
         self.appeals_due: dict[int, list[np.ndarray]] = {}
@@ -157,6 +156,13 @@ class Enforcement:
         self.creator_eligible = (
             c.followers >= self.pol.creator_min_followers
         )
+
+    @property
+    def strikes(self) -> np.ndarray:
+        """Every account's strikes in force as of its latest strike (0 for none)."""
+        latest = self.strike_days.max(axis=1, keepdims=True)
+        in_force = (latest - self.strike_days) <= self.pol.strike_expiry_days
+        return np.where(latest[:, 0] == _NO_DAY, 0, in_force.sum(axis=1))
 
     def make_adaptive(self, viewers: np.ndarray) -> None:
         """Score ``viewers`` (bad actors woken as adaptive accounts) with the evading separation."""
@@ -251,16 +257,14 @@ class Enforcement:
             self.backlog_max = max(self.backlog_max, int(queue.size))
             return
         k = min(pol.review_capacity, queue.size)
-        if k > 0:
-            # Highest risk first; ties by account id so the order is deterministic.
-            order = np.lexsort((queue, -self.priority[queue]))[:k]
-            picked = queue[order]
-            # An account's draw does not depend on who else is queued.
-            correct = uniform(picked) < pol.reviewer_accuracy
-            violation = np.where(self.target[picked], correct, ~correct)
-            self.in_review[picked] = False
-            self.reviews_done += int(k)
-            self._strike(day, picked[violation], automated=False)
+        # Highest risk first; ties by account id so the order is deterministic.
+        picked = queue[np.lexsort((queue, -self.priority[queue]))[:k]]
+        # An account's draw does not depend on who else is queued.
+        correct = uniform(picked) < pol.reviewer_accuracy
+        violation = np.where(self.target[picked], correct, ~correct)
+        self.in_review[picked] = False
+        self.reviews_done += int(k)
+        self._strike(day, picked[violation], automated=False)
         self.backlog_max = max(self.backlog_max, int(np.count_nonzero(self.in_review)))
 
     def _strike(self, day: int, ids: np.ndarray, automated: bool) -> None:
@@ -271,7 +275,6 @@ class Enforcement:
         days[np.arange(ids.size), days.argmin(axis=1)] = day  # the new strike replaces the oldest
         self.strike_days[ids] = days
         strikes = ((day - days) <= pol.strike_expiry_days).sum(axis=1)
-        self.strikes[ids] = strikes
         level = np.where(strikes >= pol.strikes_to_suspend, SUSPENDED,
                          np.where(strikes >= pol.strikes_to_restrict, RESTRICTED, OK))
         if automated:
@@ -300,7 +303,6 @@ class Enforcement:
         reverse = np.where(self.target[due], ~correct, correct)
         back = due[reverse & (self.status[due] != OK)]
         self.status[back] = OK
-        self.strikes[back] = 0
         self.strike_days[back] = _NO_DAY
         self.reversals += int(back.size)
         return back

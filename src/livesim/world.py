@@ -247,8 +247,6 @@ def live_schedule(rng: np.random.Generator, live_prob: np.ndarray) -> np.ndarray
 _HOUR_P = hour_weights()
 _HOUR_CDF = np.cumsum(_HOUR_P)
 _HOURS = np.arange(24)
-#: For sessions of ``n`` hours, the earliest start hour of a session still online in each hour.
-_SESSION_FIRST_START = {n: np.maximum(_HOURS - n + 1, 0) for n in range(1, 25)}
 
 
 def start_hours(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -292,7 +290,7 @@ def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates:
     dealt = rng.permutation(online)
     first = np.zeros(25, np.int64)
     np.cumsum(starting, out=first[1:])
-    lo = first[_SESSION_FIRST_START[session_hours]]
+    lo = first[np.maximum(_HOURS - session_hours + 1, 0)]  # the earliest start still online in each hour
     counts = first[1:] - lo
     offsets = np.zeros(25, np.int64)
     np.cumsum(counts, out=offsets[1:])
