@@ -206,12 +206,13 @@ class LivesimModel(mesa.Model):
         self._metrics_tick = -1
 
         if collect == "auto":
-            records = (v.n + c.n) * (self.active_hours + self.n_runoff + 1)
+            collections = self.active_hours + self.n_runoff + 1  # the initial state, then every step
+            records = (v.n + c.n) * collections
             collect = "all" if records <= AGENT_RECORDS_LIMIT else "model"
             if collect == "model":
                 warnings.warn(
                     f"LivesimModel collects model data only: agent data for {v.n + c.n:,} agents × "
-                    f"{self.active_hours + self.n_runoff + 1:,} steps would be {records:,} records "
+                    f"{collections:,} steps would be {records:,} records "
                     f"(limit {AGENT_RECORDS_LIMIT:,}). Pass collect='all' to collect it anyway.",
                     stacklevel=2)
         self.collect: str = collect
