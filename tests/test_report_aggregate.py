@@ -171,3 +171,16 @@ def test_hydra_float_range_sweep_matches_runs_spelled_with_roundoff(tmp_path):
     assert f"{LEVER}=0.7" in sweep.points and len(sweep.points) == 9
     assert sweep.missing["point"].tolist() == [f"{LEVER}=0.95"]
     assert not sweep.notes
+
+
+def test_summary_without_status_is_a_missing_run_not_a_complete_one(tmp_path):
+    make_sweep(tmp_path, thresholds=(0.5,), seeds=range(2), multirun=False)
+    path = tmp_path / "0" / "summary.json"
+    summary = json.loads(path.read_text())
+    del summary["status"]
+    path.write_text(json.dumps(summary))
+    sweep = load_sweep(tmp_path)
+    assert list(sweep.runs["seed"]) == [1]
+    (row,) = sweep.missing.itertuples(index=False)
+    assert (row.run_dir, row.seed) == ("0", 0)  # still identified from the summary's own record
+    assert row.reason == "summary.json has no status (a finished run's is 'complete')"

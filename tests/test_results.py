@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from livesim.results import atomic_write, is_complete, read_summary, write_run
+from livesim.results import atomic_write, check_summary, complete_summary, is_complete, read_summary, write_run
 
 
 def test_summary_is_written_last_and_marks_the_run_complete(tmp_path):
@@ -29,3 +29,27 @@ def test_a_half_written_or_foreign_summary_is_not_complete(tmp_path):
     assert not is_complete(tmp_path)
     (tmp_path / "summary.json").write_text(json.dumps({"metrics": {}}))
     assert not is_complete(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    (None, "no summary.json"),
+    ('{"metrics": {', "unreadable summary.json"),
+    ("[]", "unreadable summary.json (not a JSON object)"),
+    ('{"metrics": {}}', "summary.json has no status (a finished run's is 'complete')"),
+    ('{"metrics": {}, "status": "running"}', "status 'running' in summary.json"),
+])
+def test_an_unfinished_run_is_not_complete_and_says_why(tmp_path, text, reason):
+    if text is not None:
+        (tmp_path / "summary.json").write_text(text)
+    summary, problem = check_summary(tmp_path)
+    assert problem is not None and problem.startswith(reason)
+    assert complete_summary(tmp_path) is None and not is_complete(tmp_path)
+    if text is not None and text.startswith('{"metrics": {}'):
+        assert summary == json.loads(text)  # still returned, so a reader can tell which run it was
+
+
+def test_the_summary_write_run_writes_is_complete_by_the_shared_rule(tmp_path):
+    write_run(tmp_path, {}, [], {"seed": 1}, seed=1)
+    summary, problem = check_summary(tmp_path)
+    assert problem is None and summary["status"] == "complete"
+    assert complete_summary(tmp_path) == summary

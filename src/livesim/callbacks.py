@@ -19,7 +19,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from livesim.params import ConfigError, check_value
-from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, read_sweep_state
+from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, is_complete, read_sweep_state
 
 __all__ = ["SweepProgress", "SweepReport", "check_sweep_values", "count_sweep_jobs"]
 
@@ -52,12 +52,28 @@ def check_sweep_values(overrides: list[str]) -> None:
             check_value(key, value)
 
 
-def _finished_runs(sweep_dir: Path) -> int:
-    """Runs with a summary: it is written last, by rename, so its presence means the run finished.
+# summary.json path → (its stat signature, whether it marks a finished run), per process.
+_verdicts: dict[Path, tuple[tuple[int, int, int], bool]] = {}
 
-    Counting files (not parsing them) keeps a progress line cheap after every job of a big sweep.
+
+def _finished_runs(sweep_dir: Path) -> int:
+    """Run folders of the sweep holding a finished run, by the rule of :func:`livesim.results.is_complete`.
+
+    A summary is parsed once and its verdict kept until the file changes (a rewrite by rename
+    gives a new inode and mtime), so a progress line after every job of a big sweep stays cheap.
     """
-    return sum(1 for _ in sweep_dir.glob(f"*/{SUMMARY}"))
+    done = 0
+    for path in sweep_dir.glob(f"*/{SUMMARY}"):
+        try:
+            st = path.stat()
+        except OSError:  # vanished since the glob
+            continue
+        signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = _verdicts.get(path)
+        if cached is None or cached[0] != signature:
+            cached = _verdicts[path] = (signature, is_complete(path.parent))
+        done += cached[1]
+    return done
 
 
 def _duration(seconds: float) -> str:
@@ -113,7 +129,9 @@ class SweepReport(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Aggregate the run files of the sweep directory into the report."""
         sweep_dir = Path(config.hydra.sweep.dir)
-        if not any(sweep_dir.glob(f"*/{SUMMARY}")):
+        if not _finished_runs(sweep_dir):
+            print(f"livesim: no run of the sweep in {sweep_dir} finished, so no report was written",
+                  file=sys.stderr)
             return
         try:
             from livesim.report import build_report

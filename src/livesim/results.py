@@ -1,7 +1,11 @@
 """The results contract on disk: ``summary.json`` and ``timeseries.csv``, written atomically.
 
-``summary.json`` is written last, by rename, so its presence means the run finished; an
-interrupted run never leaves one behind, and a rerun of a sweep skips directories that have it.
+``summary.json`` is written last, by rename, with ``"status": "complete"``; an interrupted run
+never leaves one behind, and a rerun of a sweep skips directories that have one.
+
+What counts as a finished run is decided here, once (:func:`summary_problem`): a readable
+``summary.json`` holding a JSON object whose ``status`` is ``"complete"``. The runner's resume, the
+sweep progress count and the report all apply that rule, so they agree on which runs are done.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "complete_summary", "is_complete",
-           "read_summary", "read_sweep_state", "write_run"]
+__all__ = ["COMPLETE", "SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "check_summary",
+           "complete_summary", "is_complete", "read_summary", "read_sweep_state", "summary_problem",
+           "write_run"]
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.csv"
 SWEEP_STATE = ".livesim_sweep.json"  # in a sweep folder: size, start time and command of the sweep
+COMPLETE = "complete"  # the ``status`` of a finished run's summary; write_run writes nothing else
 
 
 def atomic_write(path: Path, data: str | bytes) -> Path:
@@ -69,7 +75,7 @@ def write_run(out_dir: Path, metrics: dict[str, Any], daily: list[dict[str, floa
         writer.writeheader()
         writer.writerows(daily)
     atomic_write(out_dir / TIMESERIES, buf.getvalue())
-    summary = {"metrics": metrics, "config": config, **extra, "status": "complete"}
+    summary = {"metrics": metrics, "config": config, **extra, "status": COMPLETE}
     path = out_dir / SUMMARY
     atomic_write(path, json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
     return path
@@ -80,17 +86,45 @@ def read_summary(run_dir: Path) -> dict[str, Any]:
     return json.loads((Path(run_dir) / SUMMARY).read_text(encoding="utf-8"))
 
 
-def complete_summary(run_dir: Path) -> dict[str, Any] | None:
-    """The summary of the finished run in ``run_dir`` (readable and marked complete), else ``None``."""
+def summary_problem(summary: Any) -> str | None:
+    """Why a parsed ``summary.json`` does not mark a finished run; ``None`` when it does.
+
+    This is the one rule for "the run finished": the summary is a JSON object whose ``status`` is
+    ``"complete"``. :func:`write_run` always writes that status (and always has), so a summary
+    without one was not written by a finished livesim run (it is hand-made or another tool's) and
+    is not counted as finished.
+    """
+    if not isinstance(summary, dict):
+        return "unreadable summary.json (not a JSON object)"
+    if "status" not in summary:
+        return f"summary.json has no status (a finished run's is {COMPLETE!r})"
+    status = summary["status"]
+    return None if status == COMPLETE else f"status {status!r} in summary.json"
+
+
+def check_summary(run_dir: Path) -> tuple[Any, str | None]:
+    """Read and judge the summary in ``run_dir``: ``(summary, reason it is not finished or None)``.
+
+    The summary is ``None`` when the file is absent or is not valid JSON; otherwise it is returned
+    even when the run is not finished, so a caller can still tell which run it was.
+    """
     try:
         summary = read_summary(run_dir)
-    except (OSError, ValueError):
-        return None
-    return summary if summary.get("status") == "complete" else None
+    except FileNotFoundError:
+        return None, "no summary.json"
+    except (OSError, ValueError) as exc:
+        return None, f"unreadable summary.json ({exc})"
+    return summary, summary_problem(summary)
+
+
+def complete_summary(run_dir: Path) -> dict[str, Any] | None:
+    """The summary of the finished run in ``run_dir`` (see :func:`summary_problem`), else ``None``."""
+    summary, problem = check_summary(run_dir)
+    return summary if problem is None else None
 
 
 def is_complete(run_dir: Path) -> bool:
-    """True when ``run_dir`` holds a finished run (a readable summary marked complete)."""
+    """True when ``run_dir`` holds a finished run (see :func:`summary_problem`)."""
     return complete_summary(run_dir) is not None
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from livesim.results import SUMMARY, TIMESERIES, read_summary
+from livesim.results import SUMMARY, TIMESERIES, check_summary
 
 __all__ = [
     "SEED",
@@ -303,21 +303,18 @@ def _read_run(root: Path, run_dir: Path) -> _Run:
                   else "incomplete: no summary.json (run failed, was killed or is still running)")
         return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None, reason)
 
-    try:
-        summary = read_summary(run_dir)
-        if not isinstance(summary, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None,
-                    f"unreadable summary.json ({exc})")
+    # Whether the run finished is livesim.results' rule, shared with the sweep's progress count;
+    # the summary is still read here to name the run and to say why it is left out.
+    summary, unfinished = check_summary(run_dir)
+    if not isinstance(summary, dict):
+        return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None, unfinished)
 
     listed = summary.get("overrides")
     overrides = _overrides_dict(listed) if isinstance(listed, list) else hydra_overrides
     seed = _as_seed(summary.get("seed", overrides.get(SEED,
                                                      (summary.get("config") or {}).get(SEED))))
-    status = summary.get("status", "complete")
-    if status != "complete":
-        return _Run(rel, overrides, seed, None, f"status {status!r} in summary.json")
+    if unfinished is not None:
+        return _Run(rel, overrides, seed, None, unfinished)
     if seed is None:
         return _Run(rel, overrides, None, None, "summary.json records no integer seed")
     if not isinstance(summary.get("metrics"), dict):
