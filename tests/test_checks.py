@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import small
 
 import livesim.checks as checks
@@ -16,7 +17,19 @@ CHECK = str(Path(sys.executable).with_name("livesim-check"))
 def test_a_sound_configuration_passes_every_check():
     results = checks.check_scenario(small(**{"actors.card_fraud.fraudster_share": 0.01}))
     assert [c.name for c in results if not c.passed] == []
-    assert len(results) == 9
+    assert len(results) == 10
+
+
+def test_a_typology_that_rounds_to_no_account_fails_with_the_population_it_needs():
+    # 0.0001 × 5,000 viewers = 0.5 funders rounds to none: the run has no ring and so no laundering,
+    # which must not read as "the policy stopped it".
+    with pytest.warns(UserWarning, match="rounds to 0 laundering-ring funders"):
+        results = {c.name: c for c in checks.check_scenario(small(**{"actors.ring.funder_share": 0.0001}))}
+    missing = results["every bad-actor typology asked for is present"]
+    assert not missing.passed
+    assert "actors.ring.funder_share=0.0001" in missing.detail and "population.viewers ≥ 5,001" in missing.detail
+    # With no account of any typology the world is benign, and so is what the check expects of it.
+    assert results["no bad actors, no harm"].passed
 
 
 def test_a_nondeterministic_unbalanced_engine_is_caught(monkeypatch):

@@ -44,6 +44,7 @@ class CheckedEngine(CoreEngine):
         self.platform.ledger.check = checked
 
 
+@pytest.mark.filterwarnings("ignore:.*rounds to 0:UserWarning")  # tiny worlds may lack a typology
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**31),

@@ -12,10 +12,12 @@ from livesim.world import (
     V_BOT,
     V_FRAUD,
     V_RING,
+    actor_counts,
     build_world,
     hour_weights,
     is_live,
     live_schedule,
+    missing_typologies,
     online_hours,
     sessions_for_day,
 )
@@ -42,6 +44,20 @@ def test_roles_and_reserves_follow_the_configured_shares():
     assert (c.role == C_RING).sum() == w.n_rings * params.actors.ring.creators_per_ring
     assert (v.group[v.role == V_FRAUD] >= 0).all() and (c.role == C_ACCOMPLICE).sum() > 0
     assert not np.isin(v.gifter_ids, np.flatnonzero(v.role != 0)).any()  # bad actors have their own behaviour
+
+
+def test_a_share_too_small_for_the_population_warns_and_names_the_population_it_needs():
+    params = small(**{"population.viewers": 5_000, "actors.bots.bot_share": 0.004,
+                      "actors.ring.funder_share": 0.0001, "actors.violating.creator_share": 0.004})
+    assert actor_counts(params) == (0, 0, 20, 0)
+    with pytest.warns(UserWarning) as caught:
+        world = build_world(params, Streams(0))
+    assert [str(w.message) for w in caught] == missing_typologies(params)
+    assert len(caught) == 2  # the ring (0.5 funders) and the violating creators (0.4 of 100)
+    assert "population.viewers ≥ 5,001" in str(caught[0].message)
+    assert "population.creators ≥ 126" in str(caught[1].message)
+    assert not (world.viewers.role == V_RING).any() and ((world.viewers.role == V_BOT) & world.viewers.active).sum() == 20
+    assert missing_typologies(params.replace(**{"population.viewers": 5_001, "population.creators": 126})) == []
 
 
 def test_the_same_seed_builds_the_same_world():

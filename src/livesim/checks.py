@@ -2,8 +2,9 @@
 
 Like Gymnasium's environment checker: it runs the configuration twice with the same seed and
 once with another, and checks what every livesim run must satisfy — determinism, a balanced
-ledger, the full set of metrics, sane signs, consistent enforcement counts, and harm only where
-the scenario has bad actors.
+ledger, the full set of metrics, sane signs, consistent enforcement counts, every bad-actor
+typology the scenario asks for present at its population size, and harm (or enforcement against
+bad actors) exactly where the scenario has bad actors.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from livesim.metrics import METRICS
 from livesim.params import Params
 from livesim.runner import simulate
+from livesim.world import actor_counts, missing_typologies
 
 __all__ = ["Check", "check_scenario"]
 
@@ -28,9 +30,8 @@ class Check:
 
 
 def _has_bad_actors(params: Params) -> bool:
-    a = params.actors
-    return any(share > 0 for share in (a.ring.funder_share, a.card_fraud.fraudster_share, a.bots.bot_share,
-                                        a.minors.share, a.violating.creator_share))
+    """Whether the run's world holds any bad actor or minor (minors: any chance of one)."""
+    return any(actor_counts(params)) or params.actors.minors.share > 0
 
 
 def check_scenario(params: Params) -> list[Check]:
@@ -78,6 +79,9 @@ def check_scenario(params: Params) -> list[Check]:
     rates = [k for k in ("enforcement.precision", "enforcement.recall", "enforcement.fp_rate")
              if m[k] is not None and not (0.0 <= m[k] <= 1.0 and math.isfinite(m[k]))]
     check("rates within [0, 1]", not rates, "all within" if not rates else f"out of range: {rates}")
+    missing_actors = missing_typologies(params)
+    check("every bad-actor typology asked for is present", not missing_actors,
+          "; ".join(missing_actors) if missing_actors else "each share > 0 gives at least one account")
     if _has_bad_actors(params):
         check("bad actors cause harm", m["harm.total"] + m["harm.bot_diverted_gifts"] > 0
               or m["enforcement.true_positives"] > 0,

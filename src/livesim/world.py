@@ -7,6 +7,8 @@ policy run with the same seed starts from the same world. Both engines build the
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -18,8 +20,8 @@ from livesim.rng import Streams
 __all__ = [
     "C_ACCOMPLICE", "C_BENIGN", "C_BOOSTED", "C_RING", "C_VIOLATING", "CREATOR_ROLES",
     "NOT_BORN", "RESERVED", "V_BENIGN", "V_BOT", "V_FRAUD", "V_RING", "VIEWER_ROLES",
-    "Creators", "Sessions", "Viewers", "World", "build_world", "hour_weights", "is_live", "live_schedule",
-    "online_hours", "sessions_for_day", "start_hours",
+    "ActorCounts", "Creators", "Sessions", "Viewers", "World", "actor_counts", "build_world", "hour_weights",
+    "is_live", "live_schedule", "missing_typologies", "online_hours", "sessions_for_day", "start_hours",
 ]
 
 # Viewer roles (int8 codes). Minors are benign viewers with ``is_minor`` set.
@@ -99,6 +101,59 @@ class World:
         return self.creators.n + self.viewers.n
 
 
+class ActorCounts(NamedTuple):
+    """How many accounts of each bad-actor typology a world has at the start (reserve accounts aside)."""
+
+    ring_funders: int
+    card_fraudsters: int
+    bots: int
+    violating_creators: int
+
+
+def actor_counts(params: Params) -> ActorCounts:
+    """The bad-actor accounts a world of ``params`` has: each typology's share of its population, rounded.
+
+    Minors are not counted here: each viewer is one with chance ``actors.minors.share``.
+    """
+    act, nv = params.actors, params.population.viewers
+    return ActorCounts(
+        ring_funders=round(act.ring.funder_share * nv),
+        card_fraudsters=round(act.card_fraud.fraudster_share * nv),
+        bots=round(act.bots.bot_share * nv),
+        violating_creators=round(act.violating.creator_share * params.population.creators),
+    )
+
+
+def missing_typologies(params: Params) -> list[str]:
+    """One sentence per bad-actor typology the parameters ask for (share > 0) that rounds to no account.
+
+    A small population can leave a scenario without its bad actors, and a run without them shows no
+    harm for a reason that has nothing to do with the policy.
+    """
+    act, pop = params.actors, params.population
+    counts = actor_counts(params)
+    asked = [
+        ("actors.ring.funder_share", act.ring.funder_share, "population.viewers", pop.viewers,
+         counts.ring_funders, "laundering-ring funders"),
+        ("actors.card_fraud.fraudster_share", act.card_fraud.fraudster_share, "population.viewers", pop.viewers,
+         counts.card_fraudsters, "card fraudsters"),
+        ("actors.bots.bot_share", act.bots.bot_share, "population.viewers", pop.viewers, counts.bots, "bots"),
+        ("actors.violating.creator_share", act.violating.creator_share, "population.creators", pop.creators,
+         counts.violating_creators, "violating creators"),
+    ]
+    return [f"{key}={share:g} × {size_key}={size:,} rounds to 0 {what}, so this run has none; "
+            f"one needs {size_key} ≥ {_smallest_for_one(share):,} (or a larger share)"
+            for key, share, size_key, size, count, what in asked if share > 0 and count == 0]
+
+
+def _smallest_for_one(share: float) -> int:
+    """The smallest population in which ``share`` rounds to at least one account."""
+    n = max(math.ceil(0.5 / share), 1)
+    while round(share * n) < 1:
+        n += 1
+    return n
+
+
 def _audience(rng: np.random.Generator, params: Params, n: int) -> np.ndarray:
     pop = params.population
     if pop.audience_family == "pareto":
@@ -134,9 +189,10 @@ def build_world(params: Params, streams: Streams) -> World:
     c_group = np.full(nc, -1, np.int32)
     c_born = -rng.exponential(pop.account_age_mean_days, nc).astype(np.float32)
 
-    n_funders = int(round(act.ring.funder_share * nv))
-    n_fraud = int(round(act.card_fraud.fraudster_share * nv))
-    n_bots = int(round(act.bots.bot_share * nv))
+    counts = actor_counts(params)
+    for missing in missing_typologies(params):
+        warnings.warn(missing, UserWarning, stacklevel=2)
+    n_funders, n_fraud, n_bots = counts.ring_funders, counts.card_fraudsters, counts.bots
     n_rings = int(np.ceil(n_funders / act.ring.funders_per_ring)) if n_funders else 0
     n_acc = int(np.ceil(n_fraud / act.card_fraud.fraudsters_per_accomplice)) if n_fraud else 0
     n_boosted = int(np.ceil(n_bots / act.bots.bots_per_creator)) if n_bots else 0
@@ -153,7 +209,7 @@ def build_world(params: Params, streams: Streams) -> World:
     boosted = _pick(rng, free, n_boosted)
     c_role[boosted] = C_BOOSTED
     free = np.flatnonzero(c_role == C_BENIGN)
-    violating = _pick(rng, free, int(round(act.violating.creator_share * nc)))
+    violating = _pick(rng, free, counts.violating_creators)
     c_role[violating] = C_VIOLATING
     audience[violating] *= act.violating.audience_multiplier
     # Bad creators look established enough to pass eligibility: they are bought or groomed accounts.
