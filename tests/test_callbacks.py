@@ -1,22 +1,44 @@
-"""The sweep callbacks count finished runs by the same rule as the runner's resume and the report."""
+"""The sweep callbacks: finished runs counted by the runner's and the report's rule, over the sweep's own grid;
+skipped runs named as such; the sweep's folder and resume command said at its start.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.types import RunMode
 from omegaconf import OmegaConf
 from report_fixtures import LEVER, make_sweep
 
 import livesim.report
-from livesim.callbacks import SweepProgress, SweepReport, _finished_runs
+from livesim.callbacks import SweepProgress, SweepReport, _finished_runs, _grid_job_dirs
 from livesim.report.aggregate import load_sweep
-from livesim.results import atomic_write, is_complete
+from livesim.results import SWEEP_STATE, atomic_write, is_complete, read_sweep_state
+
+GRID = [f"{LEVER}=0.5,0.7", "seed=0,1,2"]  # make_sweep's six runs, in Hydra's job order
 
 
-def _config(sweep_dir):
-    return OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep_dir)}, "sweeper": {},
-                                       "overrides": {"hydra": [], "task": [f"{LEVER}=0.5,0.7", "seed=0,1,2"]}}})
+def _config(sweep_dir, task=GRID, *, subdir="${hydra.job.num}", hydra=(), num=0, mode=RunMode.MULTIRUN):
+    """The parts of Hydra's config the callbacks read; job ``num`` of a sweep over ``task``."""
+    return OmegaConf.create({"hydra": {
+        "mode": mode, "sweep": {"dir": str(sweep_dir), "subdir": subdir}, "sweeper": {},
+        "overrides": {"hydra": list(hydra), "task": list(task)},
+        "job": {"num": num, "id": num, "override_dirname": "",
+                "config": {"override_dirname": {"kv_sep": "=", "item_sep": ",", "exclude_keys": []}}},
+        "runtime": {"output_dir": str(sweep_dir / str(num))}}})
+
+
+def _run_job(progress, config, *, rerun=False):
+    """What Hydra does around one job: on_job_start, the task (which may rewrite the summary), on_job_end."""
+    progress.on_job_start(config)
+    out_dir = config.hydra.runtime.output_dir
+    if rerun:
+        path = f"{out_dir}/summary.json"
+        atomic_write(path, json.dumps(json.loads(open(path).read()) | {"status": "complete"}))
+    progress.on_job_end(config, JobReturn(status=JobStatus.COMPLETED))
 
 
 def _edit(path, **fields):
@@ -61,9 +83,83 @@ def test_progress_lines_count_only_finished_runs(sweep_dir, capsys):
     config = _config(sweep_dir)
     progress = SweepProgress()
     progress.on_multirun_start(config)
-    assert "2 run(s) already complete are skipped" in capsys.readouterr().err
-    progress.on_job_end(config, None)
+    assert "2 run(s) already complete are skipped, 4 to run" in capsys.readouterr().err
+    progress.on_job_end(_config(sweep_dir, num=1), None)
     assert capsys.readouterr().err.startswith("[2/6] runs complete")
+
+
+def test_the_grid_names_each_jobs_folder_as_hydra_does(tmp_path):
+    assert _grid_job_dirs(_config(tmp_path)) == [str(n) for n in range(6)]
+    by_overrides = _config(tmp_path, ["population=small", "seed=1,0", f"{LEVER}=0.7"],
+                           subdir="${hydra.job.override_dirname}")
+    assert _grid_job_dirs(by_overrides) == [f"{LEVER}=0.7,population=small,seed=1",
+                                            f"{LEVER}=0.7,population=small,seed=0"]
+    optimiser = _config(tmp_path)
+    optimiser.hydra.sweeper = {"_target_": "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper",
+                               "n_trials": 4}
+    assert _grid_job_dirs(optimiser) is None
+
+
+def test_a_narrower_sweep_in_a_folder_counts_only_its_own_runs(sweep_dir, capsys):
+    """Runs 0 and 5 of the six finished; rerun as a two-run sweep whose folders are 0 and 1."""
+    progress = SweepProgress()
+    task = [f"{LEVER}=0.5", "seed=0,1"]
+    progress.on_multirun_start(_config(sweep_dir, task))
+    err = capsys.readouterr().err
+    assert "1 run(s) already complete are skipped, 1 to run" in err
+    state = read_sweep_state(sweep_dir)
+    assert (state["total"], state["done_at_start"], state["jobs"]) == (2, 1, ["0", "1"])
+    _run_job(progress, _config(sweep_dir, [f"{LEVER}=0.5", "seed=0"], num=0))
+    _run_job(progress, _config(sweep_dir, [f"{LEVER}=0.5", "seed=1"], num=1), rerun=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"  run 0: {LEVER}=0.5 seed=0 already complete, skipped"
+    assert lines[1].startswith("[2/2] runs complete")
+    assert len(lines) == 2
+
+
+def test_progress_never_exceeds_the_total_when_the_runs_cannot_be_known(sweep_dir, capsys):
+    config = _config(sweep_dir)
+    config.hydra.sweeper = {"_target_": "some.OtherSweeper", "n_trials": 1}  # picks its own points
+    progress = SweepProgress()
+    progress.on_multirun_start(config)
+    assert read_sweep_state(sweep_dir)["done_at_start"] == 1  # two finished runs in the folder
+    progress.on_job_end(_config(sweep_dir, num=1), None)
+    assert capsys.readouterr().err.splitlines()[-1].startswith("[1/1] runs complete")
+
+
+def test_a_skipped_run_says_so_and_a_run_that_ran_again_is_counted(sweep_dir, capsys):
+    progress = SweepProgress()
+    progress.on_multirun_start(_config(sweep_dir))
+    capsys.readouterr()
+    _run_job(progress, _config(sweep_dir, [f"{LEVER}=0.7", "seed=2"], num=5))
+    _run_job(progress, _config(sweep_dir, [f"{LEVER}=0.5", "seed=0"], num=0), rerun=True)  # e.g. its config changed
+    failed = _config(sweep_dir, [f"{LEVER}=0.7", "seed=2"], num=5)
+    progress.on_job_start(failed)
+    progress.on_job_end(failed, JobReturn(status=JobStatus.FAILED))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"  run 5: {LEVER}=0.7 seed=2 already complete, skipped"
+    assert re.match(r"\[2/6\] runs complete, \d+s elapsed$", lines[1])  # rerun, none new: no estimate
+    assert lines[2].startswith("[2/6] runs complete")  # a failed job is not a skipped one
+    assert len(lines) == 3
+
+
+def test_the_sweep_says_where_it_writes_and_how_to_resume_before_any_run(tmp_path, capsys):
+    sweep_dir = tmp_path / "sweep"
+    config = _config(sweep_dir, ["population=small", "seed=range(0,2)"],
+                     hydra=["hydra.mode=MULTIRUN", "hydra/launcher=joblib", "hydra.sweep.dir=old"])
+    SweepProgress().on_multirun_start(config)
+    assert capsys.readouterr().err == (
+        f"livesim: sweep of 2 runs in {sweep_dir}; if interrupted, resume with: livesim -m population=small "
+        f"'seed=range(0,2)' hydra/launcher=joblib hydra.sweep.dir={sweep_dir}\n")
+
+
+def test_a_single_run_does_not_touch_a_sweep_folder(tmp_path, capsys):
+    config = _config(tmp_path / "no-sweep", mode=RunMode.RUN)
+    progress = SweepProgress()
+    progress.on_job_start(config)
+    progress.on_job_end(config, JobReturn(status=JobStatus.COMPLETED))
+    assert not (tmp_path / "no-sweep").exists() and capsys.readouterr().err == ""
+    assert not (tmp_path / SWEEP_STATE).exists()
 
 
 def test_no_report_is_attempted_when_no_run_finished(sweep_dir, capsys, monkeypatch):

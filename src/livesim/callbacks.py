@@ -3,20 +3,28 @@
 Under the joblib, Ray or submitit launchers ``on_job_end`` runs in the worker, so progress is
 read from the files in the sweep directory (shared by all workers), never from memory; the
 report is built once, in the parent, from the run files.
+
+Progress counts only the run folders of the sweep being run (its grid, recorded in the sweep
+state file at the start), so a sweep resumed in a folder that holds runs of a wider grid never
+counts more runs than it has.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import shlex
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobStatus
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from livesim.params import ConfigError, check_value
 from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, is_complete, read_sweep_state
@@ -52,28 +60,83 @@ def check_sweep_values(overrides: list[str]) -> None:
             check_value(key, value)
 
 
+def _grid_job_dirs(config: DictConfig) -> list[str] | None:
+    """The run folders (relative to the sweep folder) of the jobs this sweep launches, in job order.
+
+    Expands the sweep as Hydra's basic sweeper does (its ``params`` then the task overrides,
+    as a product) and names each job's folder by resolving ``hydra.sweep.subdir`` with that job's
+    ``hydra.job.num`` and ``hydra.job.override_dirname``. ``None`` when the jobs cannot be known in
+    advance: another sweeper (an optimiser picks its own points) or a sweep it cannot expand.
+    """
+    try:
+        from hydra._internal.config_loader_impl import get_overrides_dirname
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+        if not str(config.hydra.sweeper.get("_target_") or "BasicSweeper").endswith("BasicSweeper"):
+            return None
+        parser = OverridesParser.create()
+        params = config.hydra.sweeper.get("params") or {}
+        strings = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
+        (jobs,) = BasicSweeper.split_arguments(parser.parse_overrides(strings), None)
+        naming = config.hydra.job.config.override_dirname
+        job_cfg = copy.deepcopy(config)
+        names = []
+        with read_write(job_cfg), open_dict(job_cfg):
+            for num, job in enumerate(jobs):
+                job_cfg.hydra.job.num = job_cfg.hydra.job.id = num
+                job_cfg.hydra.job.override_dirname = get_overrides_dirname(
+                    overrides=parser.parse_overrides(job), exclude_keys=list(naming.exclude_keys),
+                    item_sep=naming.item_sep, kv_sep=naming.kv_sep)
+                names.append(str(job_cfg.hydra.sweep.subdir))
+    except Exception:  # an exotic sweeper, sweep syntax or folder pattern: count every folder
+        return None
+    return names
+
+
 # summary.json path → (its stat signature, whether it marks a finished run), per process.
 _verdicts: dict[Path, tuple[tuple[int, int, int], bool]] = {}
 
 
-def _finished_runs(sweep_dir: Path) -> int:
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """What changes when ``path`` is rewritten (by rename: a new inode and mtime); None if absent."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _finished_runs(sweep_dir: Path, job_dirs: Iterable[str] | None = None) -> int:
     """Run folders of the sweep holding a finished run, by the rule of :func:`livesim.results.is_complete`.
 
-    A summary is parsed once and its verdict kept until the file changes (a rewrite by rename
-    gives a new inode and mtime), so a progress line after every job of a big sweep stays cheap.
+    Only the folders ``job_dirs`` (the sweep's grid, see :func:`_grid_job_dirs`) are looked at;
+    without them, every folder of ``sweep_dir``. A summary is parsed once and its verdict kept
+    until the file changes, so a progress line after every job of a big sweep stays cheap.
     """
+    paths = (sweep_dir.glob(f"*/{SUMMARY}") if job_dirs is None
+             else (sweep_dir / name / SUMMARY for name in job_dirs))
     done = 0
-    for path in sweep_dir.glob(f"*/{SUMMARY}"):
-        try:
-            st = path.stat()
-        except OSError:  # vanished since the glob
+    for path in paths:
+        signature = _signature(path)
+        if signature is None:  # absent, or vanished since the glob
             continue
-        signature = (st.st_ino, st.st_mtime_ns, st.st_size)
         cached = _verdicts.get(path)
         if cached is None or cached[0] != signature:
             cached = _verdicts[path] = (signature, is_complete(path.parent))
         done += cached[1]
     return done
+
+
+def _is_multirun(config: DictConfig) -> bool:
+    return OmegaConf.select(config, "hydra.mode") == RunMode.MULTIRUN
+
+
+def _resume_command(config: DictConfig, sweep_dir: Path) -> str:
+    """The command that reruns this sweep in ``sweep_dir``, skipping the runs already complete."""
+    overrides = [o for o in [*config.hydra.overrides.task, *config.hydra.overrides.hydra]
+                 if not o.startswith(("hydra.mode=", "hydra.sweep.dir="))]
+    return " ".join(["livesim -m", *(shlex.quote(o) for o in overrides),
+                     shlex.quote(f"hydra.sweep.dir={sweep_dir}")])
 
 
 def _duration(seconds: float) -> str:
@@ -82,40 +145,72 @@ def _duration(seconds: float) -> str:
 
 
 class SweepProgress(Callback):
-    """Print ``[done/total] elapsed, time left`` after every job of a multirun."""
+    """Print where the sweep writes and how to resume it, then ``[done/total]`` after every job."""
+
+    def __init__(self) -> None:
+        # run folder → signature of its summary.json when the job started (to tell a skipped job).
+        self._at_start: dict[str, tuple[int, int, int] | None] = {}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Check every swept value, then record the sweep's size and start time in the sweep directory."""
+        """Check every swept value, then record the sweep's runs and start time in the sweep directory."""
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             check_sweep_values(list(config.hydra.overrides.task))
         except ConfigError as err:
             print(f"livesim: {err} (no run of this sweep was started)", file=sys.stderr, flush=True)
             sys.exit(2)
+        jobs = _grid_job_dirs(config)
         try:
-            # An optimising sweeper says how many trials it runs; a grid sweep is a product.
-            total = int(config.hydra.sweeper.get("n_trials") or count_sweep_jobs(list(config.hydra.overrides.task)))
+            # A grid sweep's runs are known; an optimising sweeper says how many trials it runs.
+            total = len(jobs) if jobs is not None else int(
+                config.hydra.sweeper.get("n_trials") or count_sweep_jobs(list(config.hydra.overrides.task)))
         except Exception:  # an exotic sweeper syntax: progress without a total
             total = 0
-        done = _finished_runs(sweep_dir)
+        done = _finished_runs(sweep_dir, jobs)
+        if jobs is None and total:
+            done = min(done, total)
         overrides = [o for o in [*config.hydra.overrides.hydra, *config.hydra.overrides.task]
                      if not o.startswith("hydra.mode=")]  # Hydra adds it itself for -m
         command = "livesim -m " + " ".join(shlex.quote(o) for o in overrides)
-        state = {"total": total, "started": time.time(), "done_at_start": done, "command": command}
+        state = {"total": total, "started": time.time(), "done_at_start": done, "command": command,
+                 "jobs": jobs}
         atomic_write(sweep_dir / SWEEP_STATE, json.dumps(state))
-        if done:
-            print(f"livesim: resuming sweep in {sweep_dir}: {done} run(s) already complete are skipped",
-                  file=sys.stderr, flush=True)
+        size = f"{total} run{'s' * (total != 1)}" if total else "runs"
+        print(f"livesim: sweep of {size} in {sweep_dir.resolve()}; if interrupted, resume with: "
+              f"{_resume_command(config, sweep_dir.resolve())}", file=sys.stderr, flush=True)
+        if done and jobs is not None:
+            print(f"livesim: resuming sweep in {sweep_dir}: {done} run(s) already complete are skipped, "
+                  f"{total - done} to run", file=sys.stderr, flush=True)
+        elif done:
+            print(f"livesim: the sweep folder {sweep_dir} already holds {done} finished run(s); "
+                  "a run with the same overrides as one of them is skipped", file=sys.stderr, flush=True)
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Note the job's summary as it is before the job (a skipped job leaves it untouched)."""
+        if _is_multirun(config):
+            out_dir = str(config.hydra.runtime.output_dir)
+            self._at_start[out_dir] = _signature(Path(out_dir) / SUMMARY)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
-        """Count finished runs in the sweep directory and estimate the time left."""
+        """Say a job was skipped, or count finished runs of the sweep and estimate the time left."""
+        if not _is_multirun(config):  # a single run: no sweep folder to look at (or to create)
+            return
         sweep_dir = Path(config.hydra.sweep.dir)
         state = read_sweep_state(sweep_dir)
         if state is None:
             return
-        done = _finished_runs(sweep_dir)
-        total = state["total"] or 0
-        new = done - state["done_at_start"]
+        out_dir = str(config.hydra.runtime.output_dir)
+        before = self._at_start.pop(out_dir, None)
+        if (getattr(job_return, "status", None) == JobStatus.COMPLETED and before is not None
+                and _signature(Path(out_dir) / SUMMARY) == before and is_complete(Path(out_dir))):
+            print(f"  run {config.hydra.job.num}: {' '.join(config.hydra.overrides.task)} "
+                  "already complete, skipped", file=sys.stderr, flush=True)
+            return
+        total = state.get("total") or 0
+        done = _finished_runs(sweep_dir, state.get("jobs"))
+        if total:
+            done = min(done, total)
+        new = done - (state.get("done_at_start") or 0)
         elapsed = time.time() - state["started"]
         line = f"[{done}/{total or '?'}] runs complete, {_duration(elapsed)} elapsed"
         if total and new > 0 and done < total:
@@ -129,7 +224,7 @@ class SweepReport(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Aggregate the run files of the sweep directory into the report."""
         sweep_dir = Path(config.hydra.sweep.dir)
-        if not _finished_runs(sweep_dir):
+        if not _finished_runs(sweep_dir):  # any finished run, this grid's or not: the report reads them all
             print(f"livesim: no run of the sweep in {sweep_dir} finished, so no report was written",
                   file=sys.stderr)
             return

@@ -5,7 +5,13 @@ This is the one place that knows both the engines and the files; the CLI and tes
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import socket
 import subprocess
+import time
+import uuid
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +21,18 @@ import livesim
 from livesim.core import run_core
 from livesim.params import Params
 from livesim.platform import RunResult
-from livesim.results import complete_summary, read_summary, write_run
+from livesim.results import SUMMARY, atomic_write, complete_summary, read_summary, write_run
 
-__all__ = ["Progress", "git_commit", "run_to_dir", "simulate"]
+__all__ = ["CLAIM", "Progress", "RunDirConflict", "finished_run", "git_commit", "run_to_dir", "simulate"]
+
+log = logging.getLogger(__name__)
+
+#: In a run folder: which run is writing there (a token, process id, host and start time).
+CLAIM = ".livesim_run.json"
+
+
+class RunDirConflict(RuntimeError):
+    """Another run wrote into (or took over) the run folder while this run was simulating."""
 
 
 #: Called after each simulated active day with ``(days_done, days)``.
@@ -45,20 +60,72 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def finished_run(params: Params, out_dir: Path) -> dict[str, Any] | None:
+    """The summary of a finished run of this very config in ``out_dir`` (what a resume keeps), else None."""
+    previous = complete_summary(Path(out_dir))
+    return previous if previous is not None and previous.get("config") == params.to_dict() else None
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _claim(out_dir: Path) -> dict[str, Any]:
+    """Mark ``out_dir`` as this run's; a run that starts there later replaces the mark."""
+    claim = {"token": uuid.uuid4().hex, "pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    atomic_write(out_dir / CLAIM, json.dumps(claim))
+    return claim
+
+
+def _check_still_ours(out_dir: Path, claim: dict[str, Any], summary_at_start: tuple[int, int, int] | None) -> None:
+    """Raise :class:`RunDirConflict` if another run claimed ``out_dir`` or wrote its summary since we started."""
+    try:
+        current = json.loads((out_dir / CLAIM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        current = None
+    if isinstance(current, dict) and current.get("token") != claim["token"]:
+        raise RunDirConflict(
+            f"another livesim run (process {current.get('pid')} on {current.get('host')}) started in {out_dir} "
+            "while this one ran; this run's results are not written, so as not to mix them with its. "
+            "Give each run its own folder (hydra.run.dir=…)")
+    if _signature(out_dir / SUMMARY) != summary_at_start:
+        raise RunDirConflict(
+            f"another livesim run wrote its results to {out_dir} while this one ran; they are kept and "
+            "this run's are not written. Give each run its own folder (hydra.run.dir=…)")
+
+
 def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: Progress | None = None,
                **extra: Any) -> dict[str, Any]:
     """Simulate and write ``summary.json``/``timeseries.csv`` into ``out_dir``; return the summary.
 
     With ``resume`` a directory that already holds a complete run of the same config is left as
-    it is (a rerun of an interrupted sweep only runs what is missing).
+    it is (a rerun of an interrupted sweep only runs what is missing); :func:`finished_run` tells
+    beforehand whether that will happen.
+
+    A finished run that is not resumed (another config, or ``resume=False``) is replaced, with a
+    warning logged. A run never
+    writes over another that used the folder at the same time: it claims the folder
+    (:data:`CLAIM`) before simulating, and raises :class:`RunDirConflict` instead of writing if
+    another run has claimed it or written its summary there since.
     """
     out_dir = Path(out_dir)
     config = params.to_dict()
+    summary_at_start = _signature(out_dir / SUMMARY)
+    previous = complete_summary(out_dir)
     # Resume only the very same run: a folder reused with another config is run again.
-    previous = complete_summary(out_dir) if resume else None
-    if previous is not None and previous.get("config") == config:
+    same = previous is not None and previous.get("config") == config
+    if resume and same:
         return previous
+    if previous is not None:
+        log.warning("%s holds a finished run%s; this run replaces it", out_dir,
+                    "" if same else " of another config")
+    claim = _claim(out_dir)
     result = simulate(params, progress)
+    _check_still_ours(out_dir, claim, summary_at_start)
     write_run(out_dir, result.metrics, result.daily, config, seed=params.seed,
               version=livesim.__version__, engine=params.engine, **extra)
     return read_summary(out_dir)
