@@ -9,6 +9,7 @@ allowed in one sentence.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +31,7 @@ __all__ = [
     "check_value",
     "leaf_fields",
     "params_from_dict",
+    "unknown_key_error",
     "validate",
 ]
 
@@ -37,7 +39,15 @@ ENGINES = ("core", "mesa")
 
 
 class ConfigError(ValueError):
-    """A user-facing configuration error: one paragraph naming the key and what is allowed."""
+    """A user-facing configuration error: one paragraph naming the key and what is allowed.
+
+    ``key`` is the dotted key the error is about, when there is one (so that a caller can say
+    where that key was set).
+    """
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def _p(default: Any, lo: float | None = None, hi: float | None = None, *, help: str,
@@ -275,18 +285,32 @@ class Params:
         return params_from_dict(data)
 
 
-def _describe(meta: dict[str, Any]) -> str:
+def _bound(x: float) -> str:
+    """A range bound as the user would type it: short (``5e+07``) when that is exact, else in full."""
+    short = f"{x:g}"
+    if float(short) == x or not float(x).is_integer():
+        return short
+    return str(int(x))  # 2**63 - 1 is 9223372036854775807, not 9.22337e+18
+
+
+def _describe(f: dataclasses.Field) -> str:
+    """What a field allows, as a phrase: ``a number in [0, 1] (or null to switch it off)``."""
+    meta = f.metadata
     if meta.get("choices"):
         allowed = "one of " + ", ".join(repr(c) for c in meta["choices"])
+    elif isinstance(f.default, bool):
+        allowed = "true or false"
+    elif isinstance(f.default, str):
+        allowed = "any text"
     else:
         kind = "an integer" if meta.get("integer") else "a number"
         lo, hi = meta.get("lo"), meta.get("hi")
         if lo is not None and hi is not None:
             left = "(" if meta.get("lo_open") else "["
             right = ")" if meta.get("hi_open") else "]"
-            allowed = f"{kind} in {left}{lo:g}, {hi:g}{right}"
+            allowed = f"{kind} in {left}{_bound(lo)}, {_bound(hi)}{right}"
         elif lo is not None:
-            allowed = f"{kind} ≥ {lo:g}"
+            allowed = f"{kind} ≥ {_bound(lo)}"
         else:
             allowed = kind
     if meta.get("nullable"):
@@ -294,15 +318,36 @@ def _describe(meta: dict[str, Any]) -> str:
     return allowed
 
 
-def _check_value(key: str, value: Any, f: dataclasses.Field) -> Any:
-    meta = f.metadata
-    allowed = _describe(meta)
-    what = meta.get("help", "")
+def _show(value: Any) -> str:
+    """A value as it is written on the command line or in YAML (``null``, ``true``, ``'high'``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
-    def fail() -> None:
+
+#: The words OmegaConf reads as booleans (``policy.hold_on_review=yes``), besides true and false.
+_BOOL_WORDS = {"true": True, "yes": True, "on": True, "y": True, "1": True,
+               "false": False, "no": False, "off": False, "n": False, "0": False}
+
+
+def _check_value(key: str, value: Any, f: dataclasses.Field, *, exact: bool = False) -> Any:
+    """Validate one value of field ``f``; return it as the schema types it.
+
+    ``exact`` is for values as typed on the command line, which Hydra hands to OmegaConf as they
+    are: there a float (``7.0``, ``1e6``) is refused for an integer key, as OmegaConf would refuse it.
+    """
+    meta = f.metadata
+    allowed = _describe(f)
+    what = meta.get("help", "")
+    given = value
+
+    def fail(hint: str = "") -> None:
         raise ConfigError(
-            f"Invalid value for `{key}`: {value!r}. `{key}` is the {what}; allowed: {allowed}. "
-            f"Fix it on the command line (e.g. `livesim {key}=...`) or in the YAML file that sets it."
+            f"Invalid value {_show(given)} for `{key}` — {what}. Allowed: {allowed}.{hint} "
+            f"Fix it on the command line (e.g. `livesim {key}=...`) or in the YAML file that sets it.",
+            key=key,
         )
 
     if value is None:
@@ -315,10 +360,15 @@ def _check_value(key: str, value: Any, f: dataclasses.Field) -> Any:
         return value
     default = f.default
     if isinstance(default, bool):
-        if not isinstance(value, bool):
+        if isinstance(value, bool):
+            return value
+        word = str(value).lower() if isinstance(value, (str, int)) else None
+        if word not in _BOOL_WORDS:
             fail()
-        return value
+        return _BOOL_WORDS[word]
     if isinstance(default, str):
+        if isinstance(value, (int, float)):  # `policy.name=5`: Hydra reads a number, the key is text
+            return str(value).lower() if isinstance(value, bool) else str(value)
         if not isinstance(value, str):
             fail()
         return value
@@ -327,8 +377,10 @@ def _check_value(key: str, value: Any, f: dataclasses.Field) -> Any:
     if meta.get("integer"):
         if isinstance(value, float) and not value.is_integer():
             fail()
+        typed_float = isinstance(value, float)
         value = int(value)
     else:
+        typed_float = False
         value = float(value)
         if not math.isfinite(value):
             fail()
@@ -337,7 +389,53 @@ def _check_value(key: str, value: Any, f: dataclasses.Field) -> Any:
         fail()
     if hi is not None and (value > hi or (meta.get("hi_open") and value == hi)):
         fail()
+    if typed_float and exact:  # in range, but OmegaConf will not take 7.0 for an integer
+        fail(f" Write it as a whole number: `{key}={value}`.")
     return value
+
+
+def _section(prefix: str) -> type | None:
+    """The schema dataclass at a dotted section, or ``None`` if there is no such section.
+
+    ``""`` is :class:`Params`, ``"actors.ring"`` is :class:`RingParams`.
+    """
+    cls: type = Params
+    for part in filter(None, prefix.split(".")):
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        f = fields.get(part)
+        if f is None or f.default_factory is dataclasses.MISSING or not dataclasses.is_dataclass(f.default_factory):
+            return None
+        cls = f.default_factory  # type: ignore[assignment]
+    return cls
+
+
+def unknown_key_error(key: str) -> ConfigError:
+    """The error for a dotted key that is not in the schema.
+
+    It names the deepest section of the key that exists and every key allowed there, and
+    suggests the nearest one when the key looks like a typo: ``Unknown config key
+    `policy.risk_treshold`. Did you mean `policy.risk_threshold`? Keys allowed under `policy`: …``.
+    """
+    parts = key.split(".")
+    depth = 0
+    while depth < len(parts) - 1 and _section(".".join(parts[: depth + 1])) is not None:
+        depth += 1
+    section = ".".join(parts[:depth])
+    cls = _section(section)
+    assert cls is not None
+    names = sorted(f.name for f in dataclasses.fields(cls))
+    where = f"under `{section}`" if section else "at the top level"
+    if parts[depth] in names:  # e.g. `policy.risk_threshold.x`: a value has no keys under it
+        value_key = ".".join(parts[: depth + 1])
+        return ConfigError(f"Unknown config key `{key}`: `{value_key}` is a single value, with no keys "
+                           f"under it.", key=key)
+    guess = difflib.get_close_matches(parts[depth], names, n=1, cutoff=0.7)
+    hint = ""
+    if guess:
+        fixed = ".".join([*parts[:depth], guess[0], *parts[depth + 1:]])
+        hint = f" Did you mean `{fixed}`?"
+    return ConfigError(f"Unknown config key `{key}`.{hint} Keys allowed {where}: {', '.join(names)}.",
+                       key=key)
 
 
 def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
@@ -346,10 +444,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"Unknown config key `{prefix}{unknown[0]}`. Keys allowed under "
-            f"`{prefix.rstrip('.') or 'the top level'}`: {', '.join(sorted(fields))}."
-        )
+        raise unknown_key_error(f"{prefix}{unknown[0]}")
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         if name not in data:
@@ -379,13 +474,15 @@ def leaf_fields() -> dict[str, dataclasses.Field]:
 
 
 def check_value(key: str, value: Any) -> Any:
-    """Validate one dotted key and value against the schema; return the value as the schema types it.
+    """Validate one dotted key and a value as typed on the command line; return it as the schema types it.
 
-    Returns ``None`` silently for keys that are not leaves of :class:`Params` (config groups such as
-    ``policy`` or ``scenario``, or Hydra's own keys), which Hydra checks itself.
+    Stricter than :func:`params_from_dict` in one way, as OmegaConf is with command-line values: a
+    float (``days=7.0``) is refused for an integer key. Returns ``None`` silently for keys that are
+    not leaves of :class:`Params` (config groups such as ``policy`` or ``scenario``, or Hydra's own
+    keys), which Hydra checks itself.
     """
     f = leaf_fields().get(key)
-    return None if f is None else _check_value(key, value, f)
+    return None if f is None else _check_value(key, value, f, exact=True)
 
 
 def params_from_dict(data: dict[str, Any]) -> Params:

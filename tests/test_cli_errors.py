@@ -1,0 +1,231 @@
+"""What `livesim` and `livesim-check` say when the command line or a scenario file is wrong, or on Ctrl-C.
+
+The README's promise: a typo, a wrong type or an out-of-range value stops the run before any work
+with one paragraph naming the key and what it allows (exit 2), and nothing is written. Bad input is
+checked in-process through the entry points with an argv (it never reaches Hydra's run); a
+valid run and the interrupts go through the console scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from livesim.cli import check_main, main
+
+LIVESIM = str(Path(sys.executable).with_name("livesim"))
+FAST = ["population=small", "days=1"]
+
+TYPO_SCENARIO = "# @package _global_\nactors:\n  ring:\n    funder_shar: 0.01\n"
+
+
+def livesim_error(monkeypatch, tmp_path: Path, capsys, *argv: str) -> str:
+    """Run `livesim argv` in ``tmp_path``; it must stop with exit 2, one line on stderr and no files."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["livesim"])
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as stop:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2, err
+    assert out == ""
+    assert err.startswith("livesim: ") and err.count("\n") == 1, err  # one paragraph
+    assert "Traceback" not in err and "Config search path" not in err and "HYDRA_FULL_ERROR" not in err
+    assert sorted(tmp_path.rglob("*")) == before  # no run folder, nothing written
+    return err
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        # 1. a typo in a key: the keys allowed there, and the nearest one
+        ("policy.risk_treshold=0.8", ["Unknown config key `policy.risk_treshold`.",
+                                      "Did you mean `policy.risk_threshold`?",
+                                      "Keys allowed under `policy`: action, age_gate_strength,"]),
+        ("+policy.risk_treshold=0.8", ["Unknown config key `policy.risk_treshold`."]),
+        ("actors.ring.funder_shar=0.1", ["Did you mean `actors.ring.funder_share`?",
+                                         "Keys allowed under `actors.ring`: creators_per_ring,"]),
+        ("actors.ring=5", ["`actors.ring` is a section of the config, not a value",
+                           "Keys under `actors.ring`: creators_per_ring,"]),
+        # 2. a wrong type: the key, its meaning and what it allows, as in a sweep
+        ("policy.risk_threshold=high", ["Invalid value 'high' for `policy.risk_threshold` — calibrated risk",
+                                        "Allowed: a number in [0, 1] (or null to switch it off)."]),
+        ("days=2.5", ["Invalid value 2.5 for `days`", "Allowed: an integer in [1, 3650]."]),
+        ("days=7.0", ["Allowed: an integer in [1, 3650]. Write it as a whole number: `days=7`."]),
+        ("seed=abc", ["Invalid value 'abc' for `seed` — the random seed (drives every stream)."]),
+        ("policy.hold_on_review=maybe", ["Invalid value 'maybe' for `policy.hold_on_review`",
+                                         "Allowed: true or false."]),
+        ("actors.ring.pattern=zigzag", ["`actors.ring.pattern` — how funders route gifts to ring creators. "
+                                        "Allowed: one of 'fan_in', 'fan_out', 'layered'."]),
+        # 7. a big bound printed as the number it is
+        ("seed=9223372036854775808", ["Allowed: an integer in [0, 9223372036854775807]."]),
+        # 3. null for a whole config group
+        ("policy=null", ["`policy=null`: `policy` is a config group",
+                         "Available options in 'policy': baseline, lenient, none, strict."]),
+        ("scenario=null", ["`scenario=null`", "Available options in 'scenario': adaptive_adversary, baseline_mix,"]),
+        # 5. an unknown option of a group
+        ("scenario=nope", ["No scenario named `nope`", "Available options in 'scenario': adaptive_adversary,",
+                           "A scenario is one YAML file in scenarios/"]),
+        ("population=huge", ["Available options in 'population': default, large, small."]),
+        ("hydra/launcher=nope", ["Available options in 'hydra/launcher': basic, joblib."]),
+        # and the rest of what a command line can get wrong
+        ("policy.risk_threshold=0.7,0.8", ["gives several values, which makes it a sweep: add -m"]),
+        ("~policy.risk_threshold", ["would remove `policy.risk_threshold`",
+                                    "or `policy.risk_threshold=null` to switch it off"]),
+        ("+days=3", ["drop the `+` (`days=...`)"]),
+        ("risk_threshold", ["Cannot read the argument `risk_threshold`", "Arguments are key=value"]),
+        ("hydra.foo=1", ["Unknown Hydra setting `hydra.foo`"]),
+    ],
+)
+def test_bad_command_line_stops_with_one_paragraph_exit_2_and_no_files(monkeypatch, tmp_path, capsys, override,
+                                                                        expected):
+    err = livesim_error(monkeypatch, tmp_path, capsys, *FAST, override)
+    for text in expected:
+        assert text in err, err
+    assert " is the the " not in err and "e+18" not in err and "To append to your config" not in err
+
+
+def test_livesim_check_gives_the_same_paragraphs(capsys):
+    assert check_main(["policy.risk_treshold=0.8"]) == 2
+    assert "livesim-check: Unknown config key `policy.risk_treshold`. Did you mean" in capsys.readouterr().err
+    assert check_main(["policy=null"]) == 2
+    assert "Available options in 'policy': baseline, lenient, none, strict." in capsys.readouterr().err
+    assert check_main(["seed=abc"]) == 2
+    assert "Allowed: an integer in [0, 9223372036854775807]." in capsys.readouterr().err
+
+
+# 4. a data scientist's own scenario file, found through hydra.searchpath as the README says
+
+
+@pytest.fixture
+def own_scenarios(tmp_path):
+    folder = tmp_path / "mine" / "scenario"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def searchpath(folder: Path) -> str:
+    return f"hydra.searchpath=[file://{folder.parent}]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (TYPO_SCENARIO, ["In mine/scenario/case.yaml: Unknown config key `actors.ring.funder_shar`.",
+                         "Did you mean `actors.ring.funder_share`?",
+                         "Keys allowed under `actors.ring`: creators_per_ring, daily_budget, funder_share,"]),
+        ("actors:\n  ring:\n    funder_share: 0.01\n",
+         ["mine/scenario/case.yaml does not start with the line `# @package _global_`",
+          "Make `# @package _global_` the file's first line"]),
+        ("# @package _global_\nactors:\n  ring:\n    funder_share: high\n",
+         ["In mine/scenario/case.yaml: Invalid value 'high' for `actors.ring.funder_share`",
+          "Allowed: a number in [0, 0.5]."]),
+        ("# @package _global_\nactors:\n  ring:\n    funder_share: 0.9\n",
+         ["In mine/scenario/case.yaml: Invalid value 0.9 for `actors.ring.funder_share`"]),
+    ],
+)
+def test_a_mistake_in_a_scenario_file_names_the_file_and_the_key(monkeypatch, tmp_path, capsys, own_scenarios,
+                                                                  text, expected):
+    (own_scenarios / "case.yaml").write_text(text)
+    err = livesim_error(monkeypatch, tmp_path, capsys, *FAST, "scenario=case", searchpath(own_scenarios))
+    for part in expected:
+        assert part in err, err
+
+
+def test_a_scenario_file_that_is_not_yaml_is_named_with_its_line_first(monkeypatch, tmp_path, capsys, own_scenarios):
+    (own_scenarios / "case.yaml").write_text("# @package _global_\nactors:\n  ring:\n    funder_share: 0.01\n"
+                                             "   pattern: fan_in\n")
+    err = livesim_error(monkeypatch, tmp_path, capsys, *FAST, "scenario=case", searchpath(own_scenarios))
+    assert err.startswith("livesim: mine/scenario/case.yaml, line 5, column 4: not valid YAML:"), err
+    assert "Check the indentation" in err
+
+
+def test_a_sweep_over_a_broken_scenario_stops_before_any_run(monkeypatch, tmp_path, capsys, own_scenarios):
+    (own_scenarios / "case.yaml").write_text(TYPO_SCENARIO)
+    err = livesim_error(monkeypatch, tmp_path, capsys, "-m", *FAST, "scenario=benign,case", searchpath(own_scenarios))
+    assert "In mine/scenario/case.yaml: Unknown config key `actors.ring.funder_shar`." in err
+    assert err.rstrip().endswith("(no run of this sweep was started)")
+
+
+def test_a_bad_value_in_a_sweep_is_the_same_paragraph(monkeypatch, tmp_path, capsys):
+    err = livesim_error(monkeypatch, tmp_path, capsys, "-m", *FAST, "policy.risk_threshold=0.7,high")
+    assert "Invalid value 'high' for `policy.risk_threshold`" in err
+    assert "(no run of this sweep was started)" in err
+
+
+def test_a_good_scenario_file_and_lenient_spellings_still_run(tmp_path, own_scenarios):
+    (own_scenarios / "case.yaml").write_text("# @package _global_\nactors:\n  ring:\n    funder_share: 0.01\n")
+    out = subprocess.run([LIVESIM, *FAST, "scenario=case", searchpath(own_scenarios), "policy.name=5",
+                          "policy.hold_on_review=yes", "hydra.run.dir=run"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    config = json.loads((tmp_path / "run" / "summary.json").read_text())["config"]
+    assert config["scenario"] == "case" and config["actors"]["ring"]["funder_share"] == 0.01
+    assert config["policy"]["name"] == "5" and config["policy"]["hold_on_review"] is True
+
+
+# 6. Ctrl-C: one line, exit 130, no traceback
+
+
+def interrupt(tmp_path: Path, args: list[str], ready) -> subprocess.CompletedProcess:
+    """Start `livesim args`, send it SIGINT once ``ready(stderr so far)`` holds, and collect it."""
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("w") as err_file:
+        proc = subprocess.Popen([LIVESIM, *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err_file,
+                                text=True)
+        deadline = time.time() + 240
+        while not ready(err_path.read_text()) and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be interrupted: " + err_path.read_text()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "", err_path.read_text())
+
+
+MESA_RUN = ["engine=mesa", "population.viewers=50000", "population.creators=1000", "days=30"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_run_says_so_in_one_line(tmp_path):
+    out = interrupt(tmp_path, [*MESA_RUN, "hydra.run.dir=run"], lambda err: "day 3/30" in err)
+    assert out.returncode == 130, out.stderr
+    assert "Traceback" not in out.stderr and "KeyboardInterrupt" not in out.stderr
+    assert out.stderr.rstrip().splitlines()[-1] == "livesim: interrupted; the run did not finish and wrote no summary.json"
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_sweep_says_how_to_resume_it(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = ["-m", "engine=mesa", "population.viewers=20000", "population.creators=400", "days=5", "seed=range(0,8)",
+            f"hydra.sweep.dir={sweep_dir}"]
+    out = interrupt(tmp_path, args, lambda err: "[1/8] runs complete" in err)
+    assert out.returncode == 130, out.stderr
+    assert "Traceback" not in out.stderr and "KeyboardInterrupt" not in out.stderr
+    assert out.stderr.rstrip().splitlines()[-1] == (
+        f"livesim: interrupted; finished runs are kept — rerun the same command with "
+        f"hydra.sweep.dir={sweep_dir.resolve()} to resume")
+    assert list(sweep_dir.glob("*/summary.json"))  # the finished run is kept
+
+
+@pytest.mark.slow
+def test_livesim_check_on_ctrl_c_exits_130(tmp_path):
+    check = str(Path(sys.executable).with_name("livesim-check"))
+    proc = subprocess.Popen([check, *MESA_RUN], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.time() + 120
+    first = proc.stdout.readline()  # printed once the config is checked, as the first run starts
+    assert first.startswith("livesim-check: scenario") and time.time() < deadline
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip() == "livesim-check: interrupted (it writes nothing, so nothing is left behind)"
+    assert list(tmp_path.iterdir()) == []
