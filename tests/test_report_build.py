@@ -113,11 +113,13 @@ def test_second_lever_gets_one_line_per_value(tmp_path):
     assert "one line per value of policy.payout_hold_days" in md
 
 
-def test_sweep_without_complete_runs_is_an_error_that_still_lists_them(tmp_path):
+def test_sweep_without_complete_runs_is_an_error_that_gives_the_reasons_and_writes_nothing(
+        tmp_path):
     make_sweep(tmp_path, thresholds=(0.5,), seeds=range(2), fail={(0.5, 0): "boom", (0.5, 1): None})
-    with pytest.raises(ReportError, match="None of the 2 runs"):
+    with pytest.raises(ReportError, match="None of the 2 runs") as err:
         write_report(tmp_path)
-    assert len(pd.read_csv(tmp_path / "missing.csv")) == 2
+    assert "1 × failed: boom" in str(err.value) and "1 × incomplete" in str(err.value)
+    assert not (tmp_path / "missing.csv").exists() and not (tmp_path / "runs.csv").exists()
 
 
 def test_limit_on_a_metric_the_runs_lack_is_an_error(tmp_path):

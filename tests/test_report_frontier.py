@@ -54,11 +54,31 @@ def test_objective_without_direction_is_rejected(tables):
         pareto_front(summary, ("perf.sim_seconds",))
 
 
-def test_without_limits_the_best_net_frontier_point_is_recommended(tables):
+def test_without_limits_the_best_net_frontier_point_is_shown_but_not_recommended(tables):
     rec = _recommend(tables)
-    assert rec.point == P[0.9]
-    assert "no limits given" in rec.headline
-    assert any("No limits were given" in d for d in rec.details)
+    assert rec.point == P[0.9] and not rec.recommended
+    assert rec.headline.startswith("Highest platform net (no harm or false-positive limits "
+                                   "given — not a recommendation): ")
+    assert "Recommended" not in rec.headline
+    assert rec.mark == "highest net, not a recommendation"
+    assert any("No limits were given" in d and "recommends nothing" in d for d in rec.details)
+
+
+def test_with_limits_the_answer_is_a_recommendation(tables):
+    rec = _recommend(tables, **{"harm.total": 1200.0})
+    assert rec.recommended and rec.mark == "recommended"
+    assert rec.headline.startswith(f"Recommended: {P[0.7]} — ")
+
+
+def test_points_with_fewer_seeds_are_flagged_where_they_are_ranked(tables):
+    summary, obs, front = tables
+    rec = recommend(summary, obs, front, P[0.5], {"harm.total": 1200.0},
+                    short={P[0.7]: (3, 5), P[0.8]: (4, 5)})
+    assert rec.point == P[0.7]
+    assert f"Recommended: {P[0.7]} (⚠ 3 of 5 seeds) — " in rec.headline
+    text = " ".join(rec.details)
+    assert f"{P[0.8]} (⚠ 4 of 5 seeds)" in text  # the runner-up
+    assert "fewer complete seeds than they should" in text
 
 
 def test_harm_limit_excludes_points_whose_upper_bound_exceeds_it(tables):

@@ -5,6 +5,14 @@ overrides in Hydra's own syntax (``policy.risk_threshold=0.85 policy.payout_hold
 that a label can be pasted back into ``--baseline`` or onto a ``livesim`` command line. Only keys
 whose value differs between runs (the *levers*) appear in labels; overrides shared by every run
 are reported separately as fixed settings.
+
+Only policy settings are levers (:func:`is_policy_key`). Overrides that define the simulated world
+instead — the scenario, population, economy, adversaries, the detector's true accuracy, run length,
+engine — split a sweep into *worlds*: points are compared (and paired by seed) only within a world,
+never across, and are never recommended as a policy.
+
+A report covers one sweep: a directory holding several sweep folders, or a single run folder, is
+refused rather than pooled (:func:`load_sweep`).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import math
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -21,10 +29,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from livesim.results import SUMMARY, TIMESERIES, check_summary
+from livesim.results import SUMMARY, SWEEP_STATE, TIMESERIES, check_summary, read_sweep_state
 
 __all__ = [
     "SEED",
+    "WORLD",
+    "Coverage",
     "Provenance",
     "ReportError",
     "Sweep",
@@ -32,6 +42,7 @@ __all__ = [
     "daily_means",
     "format_override",
     "format_value",
+    "is_policy_key",
     "load_sweep",
     "normalize_value",
     "parse_override",
@@ -40,6 +51,8 @@ __all__ = [
 ]
 
 SEED = "seed"
+WORLD = "world"
+"""Column of the runs and missing tables naming a run's world, present when a sweep has several."""
 SIG_DIGITS = 6
 """Float lever values are rounded to this many significant digits (Hydra's ``range`` gives
 ``0.7000000000000001``)."""
@@ -57,6 +70,26 @@ class ReportError(Exception):
 
     Its message is one paragraph meant for the user; the CLI prints it without a traceback.
     """
+
+
+_POLICY_DETECTION_PREFIXES = ("detection.rule_", "detection.velocity_")
+_POLICY_DETECTION_KEYS = ("detection.auc", "detection.assumed_prevalence")
+
+
+def is_policy_key(key: str) -> bool:
+    """Whether an override sets the policy (a lever a report may compare and recommend).
+
+    Policy keys are the ``policy`` group and every ``policy.*`` setting, and the detector
+    settings the platform chooses: its calibration (``detection.auc``,
+    ``detection.assumed_prevalence``) and its rules (``detection.rule_*``,
+    ``detection.velocity_*``). Everything else except ``seed`` defines the simulated world:
+    ``scenario``, ``population.*``, ``economy.*``, ``actors.*``, the detector's true accuracy
+    (``detection.auc_<type>``, ``detection.persistence``), ``days``, ``engine``, config group
+    choices other than ``policy``, and any key livesim does not know.
+    """
+    if key == "policy" or key.startswith("policy."):
+        return True
+    return key in _POLICY_DETECTION_KEYS or key.startswith(_POLICY_DETECTION_PREFIXES)
 
 
 def normalize_value(text: str) -> Value:
@@ -197,18 +230,21 @@ class Sweep:
     root : Path
         The sweep directory.
     runs : pandas.DataFrame
-        One row per complete run: ``run_dir`` (relative to ``root``), ``point`` (label), one
-        column per override key other than seed (levers first, then fixed ones), ``seed``, then
-        every metric (float; ``null`` → NaN).
+        One row per complete run: ``run_dir`` (relative to ``root``), ``world`` (only when the
+        sweep has several worlds), ``point`` (label), one column per override key other than
+        seed (levers first, then world keys, then fixed ones), ``seed``, then every metric
+        (float; ``null`` → NaN).
     missing : pandas.DataFrame
         One row per incomplete, failed or never-started run: ``run_dir`` (empty if the run never
-        started), ``point``, ``seed``, ``reason``.
+        started), ``world`` (only with several worlds), ``point``, ``seed``, ``reason``.
     levers : tuple of str
-        Override keys whose value differs between runs (seed excluded), in command order.
+        Policy override keys (:func:`is_policy_key`) whose value differs between runs, in
+        command order.
     fixed : dict
         Overrides every run shares (other than seed).
     points : tuple of str
-        Labels of the points with at least one complete run, in sorted order.
+        Labels of the points with at least one complete run, in sorted order. With several
+        worlds the same label stands for the same policy in each world.
     point_values : dict
         Point label → its lever values (for every point seen, complete or not).
     metrics : tuple of str
@@ -220,6 +256,17 @@ class Sweep:
     notes : tuple of str
         Anything odd found while reading (duplicates, mixed versions, ledger imbalance, runs that
         do not match ``multirun.yaml``), one sentence each, for the report.
+    world_keys : tuple of str
+        Non-policy override keys whose value differs between runs: they define different
+        simulated worlds, which are compared separately. Empty for a one-world sweep.
+    worlds : tuple of str
+        World labels (``scenario=laundering_ring``) in sorted order, every world seen; ``("",)``
+        for a one-world sweep.
+    world_values : dict
+        World label → its world-key values.
+    planned : int or None
+        How many runs the sweep set out to make, when the sweep folder records it
+        (``multirun.yaml``'s grid, or the size livesim recorded at the sweep's start).
     """
 
     root: Path
@@ -233,12 +280,97 @@ class Sweep:
     seeds: tuple[int, ...]
     provenance: Provenance
     notes: tuple[str, ...]
+    world_keys: tuple[str, ...] = ()
+    worlds: tuple[str, ...] = ("",)
+    world_values: dict[str, dict[str, Value]] = field(default_factory=lambda: {"": {}})
+    planned: int | None = None
 
     def short_label(self, point: str) -> str:
         """The lever value alone when a single lever is swept, else the full label."""
         if len(self.levers) == 1 and self.levers[0] in self.point_values.get(point, {}):
             return format_value(self.point_values[point][self.levers[0]])
         return point
+
+    def world(self, label: str) -> Sweep:
+        """The runs of one world, as a one-world sweep (its world keys become fixed settings).
+
+        Parameters
+        ----------
+        label : str
+            One of :attr:`worlds`.
+        """
+        if not self.world_keys:
+            return self
+        runs = (self.runs[self.runs[WORLD] == label].drop(columns=WORLD)
+                .reset_index(drop=True))
+        missing = (self.missing[self.missing[WORLD] == label].drop(columns=WORLD)
+                   .reset_index(drop=True))
+        seen = set(runs["point"]) | set(missing["point"])
+        present = set(runs["point"])
+        return replace(
+            self, runs=runs, missing=missing,
+            fixed={**self.world_values[label], **self.fixed},
+            points=tuple(p for p in self.points if p in present),
+            point_values={p: v for p, v in self.point_values.items() if p in seen},
+            seeds=tuple(sorted({int(s) for s in runs[SEED]})),
+            notes=(), world_keys=(), worlds=(label,),
+            world_values={label: self.world_values[label]}, planned=None,
+        )
+
+    def coverage(self) -> Coverage:
+        """How much of the sweep finished, per point (call it on one world: :meth:`world`)."""
+        present = self.runs.groupby("point")[SEED].nunique().to_dict()
+        wanted: dict[str, int] = {}
+        for point in self.point_values:
+            seeds = pd.concat([self.runs.loc[self.runs["point"] == point, SEED],
+                               self.missing.loc[self.missing["point"] == point, SEED]])
+            wanted[point] = int(seeds.dropna().nunique() + seeds.isna().sum())
+        most = max(present.values(), default=0)
+        order = sorted(self.point_values, key=self._point_key)
+        seeds = {p: (int(present.get(p, 0)), max(wanted[p], most)) for p in order}
+        found = len(self.runs) + len(self.missing)
+        return Coverage(len(self.runs), max(found, self.planned or 0), seeds)
+
+    def _point_key(self, point: str) -> tuple[tuple[int, Any], ...]:
+        values = self.point_values[point]
+        return tuple(value_sort_key(values.get(k, math.nan)) for k in self.levers)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a sweep (or of one world of it) finished.
+
+    Attributes
+    ----------
+    n_complete : int
+        Complete runs.
+    n_planned : int
+        Runs the sweep set out to make: complete, failed, unfinished and never started (or the
+        size the sweep recorded, when that is larger: a search whose unstarted trials cannot be
+        listed).
+    seeds : dict
+        Every point seen, in sorted order → (seeds with a complete run, seeds it should have:
+        those its runs were given, complete or not, and at least as many as any point has).
+    """
+
+    n_complete: int
+    n_planned: int
+    seeds: dict[str, tuple[int, int]]
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether some planned run did not complete."""
+        return self.n_complete < self.n_planned
+
+    @property
+    def empty(self) -> tuple[str, ...]:
+        """Points without a single complete run."""
+        return tuple(p for p, (have, _) in self.seeds.items() if have == 0)
+
+    @property
+    def short(self) -> dict[str, tuple[int, int]]:
+        """Points with some, but fewer complete seeds than they should have: (have, want)."""
+        return {p: (have, want) for p, (have, want) in self.seeds.items() if 0 < have < want}
 
 
 @dataclass
@@ -404,12 +536,15 @@ def _read_multirun(root: Path) -> tuple[dict[str, Any], list[str]]:
     return (loaded if isinstance(loaded, dict) else {}), []
 
 
-def _add_never_started(runs: list[_Run], multirun: Mapping[str, Any]) -> tuple[list[_Run],
-                                                                               list[str]]:
-    """Add the runs multirun.yaml's sweep expects but no directory holds."""
+def _add_never_started(runs: list[_Run], multirun: Mapping[str, Any]
+                       ) -> tuple[list[_Run], list[str], int | None]:
+    """Add the runs multirun.yaml's sweep expects but no directory holds.
+
+    Also returns the size of that sweep (None when it cannot be enumerated).
+    """
     expected, note = _expected_runs(multirun)
     if expected is None:
-        return runs, [note]
+        return runs, [note], None
     seen = {frozenset(r.overrides.items()) for r in runs}
     wanted = {frozenset(e.items()) for e in expected}
     absent = [
@@ -422,7 +557,7 @@ def _add_never_started(runs: list[_Run], multirun: Mapping[str, Any]) -> tuple[l
         f"{len(strays)} run director{'y does' if len(strays) == 1 else 'ies do'} not match the "
         f"sweep recorded in multirun.yaml (first: {strays[0]}); they are included as found."
     ]
-    return runs + absent, notes
+    return runs + absent, notes, len(expected)
 
 
 def _provenance(complete: list[_Run], multirun: Mapping[str, Any]) -> tuple[Provenance,
@@ -460,14 +595,80 @@ def _provenance(complete: list[_Run], multirun: Mapping[str, Any]) -> tuple[Prov
     return provenance, notes
 
 
+def _is_sweep_folder(path: Path) -> bool:
+    """Whether Hydra (multirun.yaml) or livesim (its sweep state file) marked ``path`` a sweep."""
+    return (path / "multirun.yaml").is_file() or (path / SWEEP_STATE).is_file()
+
+
+def _check_one_sweep(root: Path) -> None:
+    """Refuse a single run folder, and a folder holding several sweeps (or one, deeper down)."""
+    if _is_sweep_folder(root):
+        return
+    if (root / SUMMARY).is_file() or (root / ".hydra" / "overrides.yaml").is_file():
+        raise ReportError(
+            f"{str(root)!r} is a single run (it holds {SUMMARY} or .hydra/ itself), not a sweep: "
+            "a report compares policy points over seeds, and one run has one point and one "
+            f"seed. Its outcomes are in {str(root / SUMMARY)!r} (metrics) and timeseries.csv. To "
+            "compare policies, sweep them, e.g. livesim -m 'policy.risk_threshold=0.7,0.8,0.9' "
+            "'seed=range(0,10)', and give the sweep's folder (results/multirun/<date>/<time>)."
+        )
+    marks = {p.parent for name in ("multirun.yaml", SWEEP_STATE) for p in root.rglob(name)}
+    folders = sorted((p for p in marks if _is_sweep_folder(p)),
+                     key=lambda p: _natural_key(p.relative_to(root).as_posix()))
+    if not folders:
+        return
+    shown = ", ".join(str(f) for f in folders[:8]) + (
+        f" and {len(folders) - 8} more" if len(folders) > 8 else "")
+    if len(folders) == 1:
+        raise ReportError(
+            f"{str(root)!r} is not a sweep folder, but it holds one: {shown}. Give that folder "
+            f"(livesim-report {shlex.quote(str(folders[0]))}); the report is written into it."
+        )
+    raise ReportError(
+        f"{str(root)!r} holds {len(folders)} separate sweeps ({shown}), not one sweep. A report "
+        "compares policy points within one sweep, paired by seed; pooling separate sweeps would "
+        "mix runs made with different commands, settings and worlds, so it is refused. Give one "
+        "sweep folder (the one with multirun.yaml and one folder per run), e.g. "
+        f"livesim-report {shlex.quote(str(folders[0]))}."
+    )
+
+
+def _check_not_single_runs(root: Path, runs: list[_Run]) -> None:
+    """Refuse a folder of separately made single runs (``results/runs/<date>``): not a sweep."""
+    if _is_sweep_folder(root):
+        return
+    summaries = [r.summary for r in runs if r.summary is not None]
+    commands = [str(s.get("command") or "") for s in summaries]
+    if (len(summaries) < 2 or any(s.get("sweep_command") for s in summaries)
+            or not all(commands) or any(_is_multirun(c) for c in commands)):
+        return
+    raise ReportError(
+        f"{str(root)!r} holds {len(summaries)} separate single runs (each made by `livesim` "
+        "without -m), not a sweep: they may differ in more than the policy, and nothing says "
+        "they belong together, so they are not pooled into one comparison. Run the comparison "
+        "as one sweep, e.g. livesim -m 'policy.risk_threshold=0.7,0.8,0.9' 'seed=range(0,10)', "
+        "and give its folder (results/multirun/<date>/<time>)."
+    )
+
+
+def _planned_size(root: Path, expected: int | None) -> int | None:
+    """Runs the sweep set out to make: multirun.yaml's grid, else the size livesim recorded."""
+    if expected is not None:
+        return expected
+    state = read_sweep_state(root)
+    total = state.get("total") if isinstance(state, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) and total > 0 else None
+
+
 def load_sweep(sweep_dir: str | Path) -> Sweep:
     """Read every run below a sweep directory.
 
     Parameters
     ----------
     sweep_dir : str or Path
-        A Hydra multirun directory (or any directory with run directories below it). A run
-        directory is any directory holding ``summary.json`` or ``.hydra/overrides.yaml``.
+        A Hydra multirun directory (or any directory with run directories below it and no sweep
+        folder among them). A run directory is any directory holding ``summary.json`` or
+        ``.hydra/overrides.yaml``.
 
     Returns
     -------
@@ -477,7 +678,9 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
     Raises
     ------
     ReportError
-        If the directory does not exist or holds no run directory at all.
+        If the directory does not exist, holds no run directory at all, is itself a single run
+        (not a sweep), or is not a sweep folder but holds one or more (``multirun.yaml`` or
+        livesim's ``.livesim_sweep.json``): separate sweeps are never pooled.
     """
     root = Path(sweep_dir)
     if not root.is_dir():
@@ -485,6 +688,7 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
             f"The sweep directory {str(root)!r} does not exist or is not a directory. Give the "
             "directory a `livesim -m ...` sweep wrote, e.g. results/multirun/<date>/<time>."
         )
+    _check_one_sweep(root)
     runs = [_read_run(root, d) for d in _discover(root)]
     if not runs:
         raise ReportError(
@@ -493,15 +697,19 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
             "one folder per run)?"
         )
 
+    _check_not_single_runs(root, runs)
     multirun, notes = _read_multirun(root)
+    expected = None
     if multirun:
-        runs, more = _add_never_started(runs, multirun)
+        runs, more, expected = _add_never_started(runs, multirun)
         notes += more
 
     keys = _unique(k for r in runs for k in r.overrides if k != SEED)
     distinct = {k: _unique(r.overrides.get(k, "<absent>") for r in runs) for k in keys}
-    levers = tuple(k for k in keys if len(distinct[k]) > 1)
-    fixed = {k: distinct[k][0] for k in keys if k not in levers}
+    varying = [k for k in keys if len(distinct[k]) > 1]
+    levers = tuple(k for k in varying if is_policy_key(k))
+    world_keys = tuple(k for k in varying if not is_policy_key(k))
+    fixed = {k: distinct[k][0] for k in keys if k not in varying}
 
     def label(r: _Run) -> str:
         parts = [format_override(k, r.overrides[k]) for k in levers if k in r.overrides]
@@ -509,38 +717,53 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
             return " ".join(parts)
         return "(no overrides recorded)" if levers else "all runs"
 
+    def world_label(r: _Run) -> str:
+        parts = [format_override(k, r.overrides[k]) for k in world_keys if k in r.overrides]
+        return " ".join(parts) if parts else "(no world override)" if world_keys else ""
+
     point_values: dict[str, dict[str, Value]] = {}
+    world_values: dict[str, dict[str, Value]] = {}
     for r in runs:
         point_values.setdefault(label(r), {k: r.overrides[k] for k in levers if k in r.overrides})
+        world_values.setdefault(world_label(r),
+                                {k: r.overrides[k] for k in world_keys if k in r.overrides})
 
     def point_key(point: str) -> tuple[tuple[int, Any], ...]:
         values = point_values[point]
         return tuple(value_sort_key(values.get(k, math.nan)) for k in levers)
 
+    def world_key(world: str) -> tuple[tuple[int, Any], ...]:
+        values = world_values[world]
+        return tuple(value_sort_key(values.get(k, math.nan)) for k in world_keys)
+
+    worlds = tuple(sorted(world_values, key=world_key))
+    by_world = [WORLD] if world_keys else []
     complete = [r for r in runs if r.reason is None]
     metric_names = _unique(k for r in complete for k in (r.summary or {})["metrics"])
     rows = []
     for r in complete:
         metrics = (r.summary or {})["metrics"]
-        row: dict[str, Any] = {"run_dir": r.run_dir, "point": label(r)}
+        row: dict[str, Any] = {"run_dir": r.run_dir, WORLD: world_label(r), "point": label(r)}
         row.update({k: r.overrides.get(k) for k in keys})
         row[SEED] = r.seed
         row.update({m: _metric_value(metrics.get(m)) for m in metric_names})
         rows.append(row)
-    columns = ["run_dir", "point", *levers, *fixed, SEED, *metric_names]
+    columns = ["run_dir", *by_world, "point", *levers, *world_keys, *fixed, SEED, *metric_names]
     table = pd.DataFrame(rows, columns=columns)
     points = tuple(sorted(_unique(table["point"]), key=point_key))
     if len(table):
         order = {p: i for i, p in enumerate(points)}
-        table = (table.assign(_order=table["point"].map(order))
-                 .sort_values(["_order", SEED], kind="stable").drop(columns="_order")
-                 .reset_index(drop=True))
+        w_order = {w: i for i, w in enumerate(worlds)}
+        table = (table.assign(_world=table[WORLD].map(w_order) if world_keys else 0,
+                              _order=table["point"].map(order))
+                 .sort_values(["_world", "_order", SEED], kind="stable")
+                 .drop(columns=["_world", "_order"]).reset_index(drop=True))
 
     missing = pd.DataFrame(
-        [{"run_dir": r.run_dir, "point": label(r), SEED: r.seed, "reason": r.reason}
-         for r in runs if r.reason is not None],
-        columns=["run_dir", "point", SEED, "reason"],
-    )
+        [{"run_dir": r.run_dir, WORLD: world_label(r), "point": label(r), SEED: r.seed,
+          "reason": r.reason} for r in runs if r.reason is not None],
+        columns=["run_dir", WORLD, "point", SEED, "reason"],
+    )[["run_dir", *by_world, "point", SEED, "reason"]]
     if len(missing):
         missing[SEED] = missing[SEED].astype("Int64")
 
@@ -559,18 +782,23 @@ def load_sweep(sweep_dir: str | Path) -> Sweep:
         seeds=tuple(sorted(_unique(int(s) for s in table[SEED]))),
         provenance=provenance,
         notes=tuple(notes),
+        world_keys=world_keys,
+        worlds=worlds,
+        world_values=world_values,
+        planned=_planned_size(root, expected),
     )
 
 
 def _check_runs(table: pd.DataFrame) -> list[str]:
     """Sanity checks on complete runs: duplicated seeds and money conservation."""
     notes = []
-    dup = table[table.duplicated(["point", SEED], keep=False)]
+    dup = table[table.duplicated([c for c in (WORLD, "point", SEED) if c in table], keep=False)]
     if len(dup):
         first = dup.iloc[0]
+        world = f" in {first[WORLD]}" if WORLD in table else ""
         notes.append(
-            f"{len(dup)} runs share a (point, seed) with another run (first: {first['point']}, "
-            f"seed {first[SEED]}); statistics average them into one observation per seed."
+            f"{len(dup)} runs share a (point, seed) with another run (first: {first['point']}"
+            f"{world}, seed {first[SEED]}); statistics average them into one observation per seed."
         )
     if "ledger.imbalance" in table:
         scale = table["revenue.gross"].abs().clip(lower=1.0) if "revenue.gross" in table else 1.0

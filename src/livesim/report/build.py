@@ -1,24 +1,52 @@
-"""Build a report from a sweep directory: read, summarize, choose, draw, write."""
+"""Build a report from a sweep directory: read, check, summarize, choose, draw, then write.
+
+Everything the user asked for is checked against the loaded runs before the first file is
+written, so a refused call (unknown baseline, a limit on a metric the runs lack, no complete run)
+leaves the output directory as it was.
+"""
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from livesim.report.aggregate import ReportError, daily_means, load_sweep
+import pandas as pd
+
+from livesim.report.aggregate import (
+    WORLD,
+    ReportError,
+    Sweep,
+    daily_means,
+    load_sweep,
+    parse_point_spec,
+)
 from livesim.report.frontier import (
     DEFAULT_OBJECTIVES,
     FP_RATE,
     HARM,
+    NET,
     Recommendation,
     pareto_front,
     recommend,
 )
-from livesim.report.plots import daily_plot, outcome_plots, tradeoff_plots
-from livesim.report.render import ReportContext, compose, render_html, render_markdown
-from livesim.report.stats import HEADLINE_METRICS, per_seed, resolve_baseline, summarize
+from livesim.report.plots import Plot, daily_plot, outcome_plots, tradeoff_plots
+from livesim.report.render import (
+    ReportContext,
+    WorldReport,
+    compose,
+    render_html,
+    render_markdown,
+    title,
+)
+from livesim.report.stats import (
+    HEADLINE_METRICS,
+    format_estimate,
+    per_seed,
+    resolve_baseline,
+    summarize,
+)
 from livesim.results import atomic_write
 
 __all__ = ["BuiltReport", "write_report"]
@@ -35,9 +63,15 @@ class BuiltReport:
     out_dir : Path
         The directory holding them and runs.csv, summary.csv, missing.csv, plots/.
     recommendation : Recommendation
-        The answer.
+        The answer; for a sweep over several worlds, a summary saying there is one per world.
     n_runs, n_missing : int
         Complete runs used; runs missing or failed.
+    worlds : tuple of (str, Recommendation)
+        The answer of each world (one entry, with an empty label, for a one-world sweep).
+    n_planned : int
+        Runs the sweep set out to make.
+    status : str
+        One paragraph on what is missing and how to resume; empty when the sweep is complete.
     """
 
     html: Path
@@ -46,6 +80,14 @@ class BuiltReport:
     recommendation: Recommendation
     n_runs: int
     n_missing: int
+    worlds: tuple[tuple[str, Recommendation], ...] = ()
+    n_planned: int = 0
+    status: str = ""
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether some planned run of the sweep is missing or failed."""
+        return self.n_runs < self.n_planned
 
 
 def _command(sweep_dir: str | Path, baseline: str | None, max_harm: float | None,
@@ -59,6 +101,157 @@ def _command(sweep_dir: str | Path, baseline: str | None, max_harm: float | None
     return shlex.join(words)
 
 
+def resume_command(sweep: Sweep) -> str:
+    """The command that resumes the sweep in its folder (finished runs are skipped)."""
+    command = sweep.provenance.sweep_command
+    if not command:
+        return f"<the sweep's livesim -m command> hydra.sweep.dir={shlex.quote(str(sweep.root))}"
+    if "hydra.sweep.dir=" in command:
+        return command
+    return f"{command} hydra.sweep.dir={shlex.quote(str(sweep.root))}"
+
+
+def _no_complete_run(sweep: Sweep) -> ReportError:
+    reasons = sweep.missing["reason"].value_counts()
+    listed = "; ".join(f"{n} × {reason}" for reason, n in reasons.head(4).items())
+    more = f"; and {len(reasons) - 4} other reasons" if len(reasons) > 4 else ""
+    first = sweep.missing.iloc[0]
+    return ReportError(
+        f"None of the {len(sweep.missing)} runs in {str(sweep.root)!r} completed, so there is "
+        f"nothing to report (and nothing was written). Reasons: {listed}{more}. The first run, "
+        f"{first['run_dir'] or first['point']}, says: {first['reason']}."
+    )
+
+
+def _check_arguments(sweep: Sweep, baseline: str | None, limits: dict[str, float],
+                     out: Path) -> dict[str, str | None]:
+    """Check every argument against the runs; return each world's baseline point."""
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {str(out)!r} exists and is not a directory.")
+    if sweep.runs.empty:
+        raise _no_complete_run(sweep)
+    for metric in limits:
+        if metric not in sweep.metrics:
+            raise ReportError(f"A limit was given on {metric}, but the runs do not report it "
+                              f"(their metrics: {', '.join(sweep.metrics)}).")
+    if baseline is not None and sweep.world_keys:
+        world = [k for k in parse_point_spec(baseline) if k in sweep.world_keys]
+        if world:
+            raise ReportError(
+                f"--baseline {baseline!r} names {', '.join(world)}, which this sweep varies and "
+                "which defines the simulated world, not the policy. Each world is compared with "
+                "its own baseline, the same policy point in every world: name only the policy "
+                f"levers ({', '.join(sweep.levers) or 'none'}).")
+    bases: dict[str, str | None] = {}
+    for label in sweep.worlds:
+        part = sweep.world(label)
+        try:
+            bases[label] = resolve_baseline(part, baseline) if part.points else None
+        except ReportError as err:
+            raise ReportError(f"In world {label}: {err}" if label else str(err)) from None
+    return bases
+
+
+def _single_point(summary: pd.DataFrame, limits: dict[str, float], where: str) -> Recommendation:
+    point = str(summary.index[0])
+    r = summary.loc[point]
+    net = ""
+    if f"{NET}.mean" in r:
+        estimate = format_estimate(r[f"{NET}.mean"], r[f"{NET}.ci_low"], r[f"{NET}.ci_high"])
+        net = (f" Its mean platform net is {estimate} currency units over "
+               f"{int(r[f'{NET}.n'])} seeds.")
+    return Recommendation(
+        None, f"No comparison: {where} a single policy point ({point}), so there is nothing to "
+        "compare and nothing is recommended.",
+        (f"The runs measure one policy's outcomes over seeds (see the tables);{net} To compare "
+         "policies, sweep a policy lever, e.g. 'policy.risk_threshold=0.7,0.8,0.9'.",),
+        limits, ())
+
+
+def _not_comparable(coverage_empty: tuple[str, ...], n_points: int, n_done: int,
+                    n_planned: int, limits: dict[str, float], resume: str) -> Recommendation:
+    shown = "; ".join(coverage_empty[:8]) + (
+        f" and {len(coverage_empty) - 8} more" if len(coverage_empty) > 8 else "")
+    return Recommendation(
+        None, f"No recommendation: {len(coverage_empty)} of {n_points} policy points have no "
+        f"complete run ({shown}), so the points cannot be compared until those runs exist.",
+        (f"Only {n_done} of {n_planned} planned runs completed. Any answer ranks each point of "
+         "the grid against the others; with points missing, the best of those that ran need "
+         "not be the best of the grid, so none is named — not even among the points that did "
+         "run.",
+         "The tables and charts below show the points with complete runs, for inspection only.",
+         f"Resume the sweep (finished runs are kept and skipped), then rebuild this report: "
+         f"`{resume}`."),
+        limits, ())
+
+
+def _world_report(sweep: Sweep, label: str, baseline: str | None, limits: dict[str, float],
+                  objectives: tuple[str, ...], resume: str, several: bool) -> WorldReport:
+    part = sweep.world(label)
+    coverage = part.coverage()
+    if sweep.planned and not several:
+        coverage = replace(coverage, n_planned=max(coverage.n_planned, sweep.planned))
+    if baseline is None:  # no run of this world completed (possible only with several worlds)
+        rec = Recommendation(None, "No run of this world completed: nothing to compare.",
+                             (f"Resume the sweep, then rebuild this report: `{resume}`.",),
+                             limits, ())
+        empty = pd.DataFrame()
+        return WorldReport(label, part, coverage, empty, pd.Series(dtype=bool), (), None, rec,
+                           ())
+    summary = summarize(part, baseline)
+    frontier = pareto_front(summary, objectives)
+    where = "this world has" if several else "the sweep has"
+    if coverage.empty:
+        rec = _not_comparable(coverage.empty, len(coverage.seeds), coverage.n_complete,
+                              coverage.n_planned, limits, resume)
+    elif len(part.points) == 1:
+        rec = _single_point(summary, limits, where)
+    else:
+        rec = recommend(summary, per_seed(part), frontier, baseline, limits, coverage.short)
+    if coverage.incomplete:
+        rec = replace(rec, headline=f"INCOMPLETE SWEEP ({coverage.n_complete} of "
+                      f"{coverage.n_planned} runs complete) — {rec.headline}")
+
+    headline = tuple(m for m in HEADLINE_METRICS
+                     if m in part.metrics and summary[f"{m}.mean"].notna().any())
+    flags = {p: f"{have} of {want} seeds" for p, (have, want) in coverage.short.items()}
+    star = rec.mark
+    plots: list[Plot] = [
+        *outcome_plots(summary, part, headline, baseline, rec.point, star=star, world=label),
+        *tradeoff_plots(summary, part, frontier, objectives, baseline, rec.point, star=star,
+                        world=label, flags=flags)]
+    series = {f"baseline: {baseline}": daily_means(part, baseline)}
+    if rec.point not in (None, baseline):
+        series = {f"{star}: {rec.point}": daily_means(part, rec.point), **series}
+    daily = daily_plot(series, world=label)
+    if daily is not None:
+        plots.append(daily)
+    if several:
+        slug = "".join(c if c.isalnum() or c in "._=-" else "_" for c in label)
+        plots = [replace(p, name=f"{slug}__{p.name}") for p in plots]
+    return WorldReport(label, part, coverage, summary, frontier, headline, baseline, rec,
+                       tuple(plots))
+
+
+def _status(ctx: ReportContext, resume: str) -> str:
+    if not ctx.incomplete:
+        return ""
+    n_done = len(ctx.sweep.runs)
+    empty = sum(len(w.coverage.empty) for w in ctx.worlds)
+    short = sum(len(w.coverage.short) for w in ctx.worlds)
+    parts = [f"the sweep is INCOMPLETE: {n_done} of {ctx.n_planned} planned runs finished "
+             f"({ctx.n_planned - n_done} missing or failed; see missing.csv)."]
+    if empty:
+        parts.append(f"{empty} policy point(s) have no complete run, so the report makes no "
+                     "recommendation where they are missing.")
+    if short:
+        parts.append(f"{short} point(s) have fewer complete seeds than planned; the report "
+                     "flags them with ⚠.")
+    parts.append(f"The report is marked INCOMPLETE. Resume the sweep with `{resume}` and "
+                 "rebuild the report.")
+    return " ".join(parts)
+
+
 def write_report(sweep_dir: str | Path, baseline: str | None = None,
                  max_harm: float | None = None, max_fp_rate: float | None = None,
                  out_dir: str | Path | None = None) -> BuiltReport:
@@ -70,71 +263,72 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
         The sweep directory (Hydra's multirun output).
     baseline : str, optional
         Overrides naming the baseline point, e.g. ``"policy.risk_threshold=0.8"``; default
-        the first point in sorted order.
+        the first point in sorted order. With several worlds, the same point in each world.
     max_harm : float, optional
         Limit on ``harm.total`` (currency units per run).
     max_fp_rate : float, optional
         Limit on ``enforcement.fp_rate`` (share of benign accounts actioned).
     out_dir : str or Path, optional
-        Where to write; default the sweep directory. Every file is written atomically.
+        Where to write; default the sweep directory. Every file is written atomically, and
+        only after every argument has been checked.
 
     Returns
     -------
     BuiltReport
+        An incomplete sweep (runs missing or failed) still gets its report, marked INCOMPLETE:
+        see ``BuiltReport.incomplete`` and ``status``. No point is recommended (or, without
+        limits, highlighted) in a world where some policy point has no complete run.
 
     Raises
     ------
     ReportError
-        For user errors: missing directory, no runs, no complete run, unknown baseline, or a
-        limit on a metric the runs do not report.
+        For user errors, before any file is written: missing directory, a single run or several
+        sweeps instead of one sweep, no complete run, unknown baseline (or one naming a world
+        setting), or a limit on a metric the runs do not report.
     """
     sweep = load_sweep(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep.root
-    atomic_write(out / "runs.csv", sweep.runs.to_csv(index=False))
-    atomic_write(out / "missing.csv", sweep.missing.to_csv(index=False))
-    if sweep.runs.empty:
-        first = sweep.missing.iloc[0]
-        raise ReportError(
-            f"None of the {len(sweep.missing)} runs in {str(sweep.root)!r} completed, so there is "
-            f"nothing to report. The first one, {first['run_dir'] or first['point']}, says: "
-            f"{first['reason']}. All are listed in {out / 'missing.csv'}."
-        )
-    base = resolve_baseline(sweep, baseline)
     limits = {m: v for m, v in ((HARM, max_harm), (FP_RATE, max_fp_rate)) if v is not None}
-    for metric in limits:
-        if metric not in sweep.metrics:
-            raise ReportError(f"A limit was given on {metric}, but the runs do not report it "
-                              f"(their metrics: {', '.join(sweep.metrics)}).")
+    bases = _check_arguments(sweep, baseline, limits, out)
 
-    summary = summarize(sweep, base)
-    atomic_write(out / "summary.csv", summary.to_csv())
     objectives = tuple(m for m in DEFAULT_OBJECTIVES if m in sweep.metrics)
-    frontier = pareto_front(summary, objectives)
-    recommendation = recommend(summary, per_seed(sweep), frontier, base, limits)
-
-    headline = tuple(m for m in HEADLINE_METRICS
-                     if m in sweep.metrics and summary[f"{m}.mean"].notna().any())
-    plots = [*outcome_plots(summary, sweep, headline, base, recommendation.point),
-             *tradeoff_plots(summary, sweep, frontier, objectives, base, recommendation.point)]
-    series = {f"baseline: {base}": daily_means(sweep, base)}
-    if recommendation.point not in (None, base):
-        series = {f"recommended: {recommendation.point}": daily_means(sweep, recommendation.point),
-                  **series}
-    daily = daily_plot(series)
-    if daily is not None:
-        plots.append(daily)
-    for plot in plots:
-        atomic_write(out / "plots" / f"{plot.name}.png", plot.png)
-
+    resume = resume_command(sweep)
+    several = len(sweep.worlds) > 1
+    worlds = tuple(_world_report(sweep, label, bases[label], limits, objectives, resume, several)
+                   for label in sweep.worlds)
+    summaries = [w.summary.assign(**{WORLD: w.label}).set_index(WORLD, append=True)
+                 .reorder_levels([WORLD, "point"]) if several else w.summary
+                 for w in worlds if len(w.summary)]
+    summary = pd.concat(summaries)
+    n_planned = max(len(sweep.runs) + len(sweep.missing), sweep.planned or 0)
     context = ReportContext(
-        sweep=sweep, summary=summary, frontier=frontier, objectives=objectives,
-        headline=headline, baseline=base, baseline_given=baseline is not None,
-        recommendation=recommendation, plots=tuple(plots),
+        sweep=sweep, worlds=worlds, objectives=objectives, baseline_given=baseline is not None,
+        limits_given=bool(limits), n_planned=n_planned, resume=resume,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         command=_command(sweep_dir, baseline, max_harm, max_fp_rate, out_dir),
     )
     blocks = compose(context)
-    markdown = atomic_write(out / "report.md", render_markdown(blocks))
-    html = atomic_write(out / "report.html",
-                        render_html(blocks, f"livesim sweep report: {sweep.root.resolve().name}"))
-    return BuiltReport(html, markdown, out, recommendation, len(sweep.runs), len(sweep.missing))
+    markdown_text = render_markdown(blocks)
+    html_text = render_html(blocks, title(context))
+
+    atomic_write(out / "runs.csv", sweep.runs.to_csv(index=False))
+    atomic_write(out / "missing.csv", sweep.missing.to_csv(index=False))
+    atomic_write(out / "summary.csv", summary.to_csv())
+    for world in worlds:
+        for plot in world.plots:
+            atomic_write(out / "plots" / f"{plot.name}.png", plot.png)
+    markdown = atomic_write(out / "report.md", markdown_text)
+    html = atomic_write(out / "report.html", html_text)
+
+    if several:
+        answers = "; ".join(f"{w.label}: {w.recommendation.headline}" for w in worlds)
+        overall = Recommendation(
+            None, f"No recommendation across worlds: this sweep varies "
+            f"{', '.join(sweep.world_keys)}, which defines the simulated world; each world has "
+            f"its own answer ({answers}).",
+            tuple(f"{w.label}: {w.recommendation.headline}" for w in worlds), limits, ())
+    else:
+        overall = worlds[0].recommendation
+    return BuiltReport(html, markdown, out, overall, len(sweep.runs), len(sweep.missing),
+                       tuple((w.label, w.recommendation) for w in worlds), n_planned,
+                       _status(context, resume))

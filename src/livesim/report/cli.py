@@ -22,18 +22,29 @@ baseline point paired by seed: runs with the same seed share their simulated pop
 random draws, so the paired difference isolates the policy's effect. It draws the outcomes
 against the lever, the revenue-harm and revenue-false-positive trade-offs with their Pareto
 frontier, and recommends the point with the highest mean platform net revenue whose harm and
-false-positive rate stay below your limits with 95 % confidence.
+false-positive rate stay below your limits with 95 % confidence. Without limits it recommends
+nothing: it names the frontier point with the highest platform net, as such.
+
+Only policy settings (policy.*, and the detector's calibration and rules) are levers. A sweep
+that also varies the simulated world (scenario, population.*, economy.*, actors.*, days, ...)
+is reported world by world, each with its own baseline and answer, never paired across worlds.
+DIR must be one sweep: a single run folder, or a folder holding several sweeps, is refused.
+
+An incomplete sweep (runs missing or failed) still gets its report, marked INCOMPLETE, with no
+recommendation while some policy point has no complete run; the exit status is then 3.
 
 Writes into DIR (or --out): report.html (self-contained, attach this), report.md, plots/,
-runs.csv (one row per run), summary.csv (per point), missing.csv (failed or missing runs)."""
+runs.csv (one row per run), summary.csv (per point), missing.csv (failed or missing runs).
+Nothing is written when the call is refused (exit status 2)."""
 
 _EPILOG = """\
 examples:
   livesim-report results/multirun/2026-11-26/10-00-00
   livesim-report DIR --baseline "policy.risk_threshold=0.8" --max-harm 5000 --max-fp-rate 0.01
 
-exit status: 0 report written; 2 usage error (bad directory, no complete runs, unknown
-baseline); 1 unexpected failure."""
+exit status: 0 report written; 3 report written, but the sweep is INCOMPLETE (runs missing or
+failed: resume it, then rebuild the report); 2 refused, nothing written (bad directory, a single
+run or several sweeps, no complete run, unknown baseline, bad limit); 1 unexpected failure."""
 
 
 def _limit(text: str) -> float:
@@ -70,13 +81,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str) -> int:
-    print(textwrap.fill(f"livesim-report: error: {message}", width=100,
-                        subsequent_indent="  "), file=sys.stderr)
+    print(_wrap(f"livesim-report: error: {message}"), file=sys.stderr)
     return 2
 
 
+def _wrap(text: str) -> str:
+    """One paragraph for the terminal, never breaking a path or a command inside a word."""
+    return textwrap.fill(text, width=100, subsequent_indent="  ", break_long_words=False,
+                         break_on_hyphens=False)
+
+
+INCOMPLETE = 3
+"""Exit status when the report was written but the sweep is incomplete."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run ``livesim-report``; return the exit status (0 ok, 2 user error).
+    """Run ``livesim-report``; return the exit status (0 ok, 3 incomplete sweep, 2 user error).
 
     Parameters
     ----------
@@ -98,10 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Report written to {report.html}")
     print(f"  (also report.md, plots/, runs.csv, summary.csv and missing.csv in {report.out_dir};"
           f" {report.n_runs} complete runs)")
-    if report.n_missing:
-        runs = "1 run is" if report.n_missing == 1 else f"{report.n_missing} runs are"
-        print(f"  Warning: {runs} missing or failed; see missing.csv and the report.")
-    print(report.recommendation.headline)
+    if len(report.worlds) > 1:
+        print(report.recommendation.headline.split(" (", 1)[0] + ":")
+        for label, rec in report.worlds:
+            print(f"  {label}: {rec.headline}")
+    else:
+        print(report.recommendation.headline)
+    if report.incomplete:
+        print(_wrap(f"livesim-report: warning: {report.status}"), file=sys.stderr)
+        return INCOMPLETE
     return 0
 
 

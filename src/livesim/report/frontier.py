@@ -10,7 +10,7 @@ The frontier compares point means; the recommendation uses the confidence interv
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +106,10 @@ class Recommendation:
         Metric → limit the user gave (the 95 % upper bound must stay below it).
     qualifying : tuple of str
         Points that met every limit (all points with a net revenue when no limit was given).
+    recommended : bool
+        Whether ``point`` is a recommendation: it met limits the user gave. Without limits
+        ``point`` is only the frontier point with the highest platform net, which the report
+        shows but does not recommend.
     """
 
     point: str | None
@@ -113,6 +117,12 @@ class Recommendation:
     details: tuple[str, ...]
     limits: dict[str, float]
     qualifying: tuple[str, ...]
+    recommended: bool = False
+
+    @property
+    def mark(self) -> str:
+        """What the report calls ``point`` in tables and charts."""
+        return "recommended" if self.recommended else "highest net, not a recommendation"
 
 
 def _mean(row: pd.Series, metric: str) -> str:
@@ -135,19 +145,23 @@ def _delta_sentence(summary: pd.DataFrame, point: str, baseline: str) -> str:
 
 
 def _comparisons(summary: pd.DataFrame, per_seed: pd.DataFrame, baseline: str,
-                 ranked: pd.Series, runner_up_role: str) -> list[str]:
+                 ranked: pd.Series, runner_up_role: str,
+                 name: Callable[[object], str] = str) -> list[str]:
     """How the best of ``ranked`` compares with the baseline and, if there is one, the next in rank."""
     best = str(ranked.index[0])
     sentences = [_delta_sentence(summary, best, baseline)]
     if len(ranked) > 1:
-        sentences.append(_runner_up_sentence(per_seed, best, str(ranked.index[1]), runner_up_role))
+        sentences.append(_runner_up_sentence(per_seed, best, str(ranked.index[1]), runner_up_role,
+                                             name))
     return sentences
 
 
-def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role: str) -> str:
+def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role: str,
+                        name: Callable[[object], str] = str) -> str:
     paired, _ = difference_ci(per_seed.xs(best, level="point")[NET],
                               per_seed.xs(runner_up, level="point")[NET])
     est = format_estimate(paired.value, paired.ci_low, paired.ci_high)
+    runner_up = name(runner_up)
     if paired.n > 0 and paired.ci_low == paired.ci_high == 0:
         return (f"The {role}, {runner_up}, gave exactly the same platform net on every seed: "
                 "the sweep shows no difference between them.")
@@ -174,7 +188,8 @@ def _limit_text(metric: str, limit: float) -> str:
 
 
 def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series,
-              baseline: str, limits: Mapping[str, float] | None = None) -> Recommendation:
+              baseline: str, limits: Mapping[str, float] | None = None,
+              short: Mapping[str, tuple[int, int]] | None = None) -> Recommendation:
     """Recommend the point with the highest mean platform net revenue that meets the limits.
 
     Parameters
@@ -192,13 +207,34 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         meets a limit "with 95 % confidence" when the upper end of the metric's two-sided 95 %
         interval over seeds (a one-sided 97.5 % bound) is below it; a point with a single seed
         has no interval and cannot meet a limit.
+    short : mapping, optional
+        Points with fewer complete seeds than they should have → (seeds, seeds wanted), from
+        :attr:`livesim.report.aggregate.Coverage.short`; each is flagged wherever it is named.
 
     Returns
     -------
     Recommendation
-        With no limits: the frontier point with the highest mean net revenue.
+        With no limits: the frontier point with the highest mean net revenue, shown as such and
+        not as a recommendation (``recommended`` False).
     """
     limits = dict(limits or {})
+    short = {str(p): v for p, v in (short or {}).items() if p in summary.index}
+
+    def name(point: object) -> str:
+        if str(point) in short:
+            have, want = short[str(point)]
+            return f"{point} (⚠ {have} of {want} seeds)"
+        return str(point)
+
+    def names(points: Sequence[object]) -> str:
+        return _names([name(p) for p in points])
+
+    short_note = [] if not short else [
+        f"⚠ {len(short)} point(s) have fewer complete seeds than they should ("
+        f"{_names([f'{p}: {have} of {want}' for p, (have, want) in short.items()])}): "
+        "their intervals are wider and each paired difference uses only the seeds both points "
+        "share, so their place in this ranking is less certain than the others'. Run the "
+        "missing seeds before relying on it."]
     if f"{NET}.mean" not in summary or summary[f"{NET}.mean"].isna().all():
         return Recommendation(None, f"No recommendation: the runs report no {NET}.",
                               (), limits, ())
@@ -212,17 +248,20 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         best = str(ranked.index[0])
         r = summary.loc[best]
         details = [
-            "No limits were given (--max-harm, --max-fp-rate), so this is the point on the "
-            "Pareto frontier with the highest mean platform net revenue. It maximises revenue "
-            "and accepts whatever harm and false positives come with it; give limits to trade "
-            "revenue against them.",
+            "No limits were given (--max-harm, --max-fp-rate), so the report recommends "
+            "nothing: this is only the point on the Pareto frontier with the highest mean "
+            "platform net revenue. It maximises revenue and accepts whatever harm and false "
+            "positives come with it. Give limits to get a recommendation that trades revenue "
+            "against them.",
             f"Its mean platform net is {_mean(r, NET)} currency units ({level} CI over "
             f"{int(r[f'{NET}.n'])} seeds).",
-            *_comparisons(summary, per_seed, baseline, ranked, "next-best frontier point"),
+            *_comparisons(summary, per_seed, baseline, ranked, "next-best frontier point", name),
+            *short_note,
         ]
         return Recommendation(
-            best, f"Recommended (no limits given): {best} — highest mean platform net on the "
-            f"frontier, {_mean(r, NET)} currency units.",
+            best, "Highest platform net (no harm or false-positive limits given — not a "
+            f"recommendation): {name(best)}, {_mean(r, NET)} currency units, on the Pareto "
+            "frontier.",
             tuple(details), limits, tuple(str(p) for p in pool.index))
 
     passes: dict[str, pd.Series] = {}
@@ -240,7 +279,7 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
                       "limit with confidence: add seeds to the sweep (e.g. 'seed=range(0,10)')."]
     elif no_ci:
         no_ci_note = [f"{len(no_ci)} point(s) have a single seed and so no interval, which cannot "
-                      f"meet a limit with confidence: {_names(no_ci)}; run more seeds to test "
+                      f"meet a limit with confidence: {names(no_ci)}; run more seeds to test "
                       "them."]
     else:
         no_ci_note = []
@@ -260,18 +299,18 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
                 if upper.notna().any():
                     why.append(f"No point keeps {m} below {format_number(limits[m])} with "
                                f"{level} confidence; the lowest upper bound is "
-                               f"{format_number(upper.min())} at {upper.idxmin()}.")
+                               f"{format_number(upper.min())} at {name(upper.idxmin())}.")
                 close = [str(p) for p in mean.index[mean < limits[m]] if str(p) not in no_ci]
                 if close:
-                    why.append(f"The mean {m} is below the limit at {_names(close)}: more "
+                    why.append(f"The mean {m} is below the limit at {names(close)}: more "
                                "seeds would narrow their intervals and may let them qualify.")
         else:
             binds = list(limits)
             why = ["Each limit alone is met by some point, but no point meets all of them: " +
                    "; ".join(f"{_limit_text(m, limits[m])} holds at "
-                             f"{_names(p[p].index)}"
+                             f"{names(p[p].index)}"
                              for m, p in passes.items()) + "."]
-        why += no_ci_note
+        why += no_ci_note + short_note
         why.append(f"Loosen the {binds[0]} limit, or sweep levers that lower {binds[0]}."
                    if len(binds) == 1 else
                    "Loosen one of the limits, or sweep levers that lower both at once.")
@@ -287,22 +326,23 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
                        f"(limit {format_number(v)})" for m, v in limits.items())
     details = [
         f"{len(qualifying)} of {len(summary)} points meet {limit_list} with {level} confidence; "
-        f"{rule}. Of these, {best} has the highest mean platform net: "
+        f"{rule}. Of these, {name(best)} has the highest mean platform net: "
         f"{_mean(r, NET)} currency units ({level} CI over {int(r[f'{NET}.n'])} seeds). "
         f"Its {bounds}.",
-        *_comparisons(summary, per_seed, baseline, qualifying, "next-best qualifying point"),
+        *_comparisons(summary, per_seed, baseline, qualifying, "next-best qualifying point",
+                      name),
     ]
-    excluded = [f"{m}: {_names(p[~p].index)}"
+    excluded = [f"{m}: {names(p[~p].index)}"
                 for m, p in passes.items() if (~p).any()]
     if excluded:
         details.append("Excluded by each limit — " + "; ".join(excluded) + ".")
-    details += no_ci_note
+    details += no_ci_note + short_note
     if not frontier.get(best, False):
         details.append(f"{best} is not on the Pareto frontier: another point is at least as good "
                        "on every objective by its mean, but none of those points meets the "
                        f"limits with {level} confidence.")
     return Recommendation(
-        best, f"Recommended: {best} — highest mean platform net "
+        best, f"Recommended: {name(best)} — highest mean platform net "
         f"({_mean(r, NET)} currency units) among points meeting {limit_list} with {level} "
         "confidence.",
-        tuple(details), limits, tuple(str(p) for p in qualifying.index))
+        tuple(details), limits, tuple(str(p) for p in qualifying.index), recommended=True)

@@ -102,14 +102,18 @@ def _png(fig: Figure) -> bytes:
 
 
 def _mark(ax: Axes, xs: Mapping[str, float], ys: Mapping[str, float], baseline: str,
-          recommended: str | None) -> None:
-    """Mark the baseline (square) and the recommended point (star)."""
+          recommended: str | None, star: str = "recommended") -> None:
+    """Mark the baseline (square) and the recommended (or highlighted) point (star)."""
     if baseline in xs:
         ax.plot([xs[baseline]], [ys[baseline]], "s", ms=11, mfc="none", mec="black", mew=1.5,
                 label=f"baseline ({baseline})", zorder=5)
     if recommended is not None and recommended in xs:
         ax.plot([xs[recommended]], [ys[recommended]], "*", ms=16, color="goldenrod",
-                mec="black", label=f"recommended ({recommended})", zorder=6)
+                mec="black", label=f"{star} ({recommended})", zorder=6)
+
+
+def _titled(title: str, world: str) -> str:
+    return f"{title} — {world}" if world else title
 
 
 def _n_text(summary: pd.DataFrame, metric: str) -> str:
@@ -118,7 +122,8 @@ def _n_text(summary: pd.DataFrame, metric: str) -> str:
 
 
 def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], baseline: str,
-                  recommended: str | None) -> list[Plot]:
+                  recommended: str | None, *, star: str = "recommended",
+                  world: str = "") -> list[Plot]:
     """One chart per metric: mean and 95 % CI against the swept numeric lever.
 
     Other levers give one line each. Without a numeric lever, the chart is a bar per point.
@@ -133,6 +138,10 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
         Metrics to draw (each needs ``.mean``/``.ci_low``/``.ci_high``/``.n`` columns).
     baseline, recommended : str
         Point labels to mark (``recommended`` may be None).
+    star : str
+        What the legend calls ``recommended`` (e.g. "highest net, not a recommendation").
+    world : str
+        The world the points belong to, added to the title when not empty.
 
     Returns
     -------
@@ -175,9 +184,9 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
                         (f" ({n_lines} lines, legend omitted)" if n_lines > _MAX_LEGEND else ""))
         if (summary[f"{metric}.n"] < 2).any():
             how += "; a point with a single seed has no interval"
-        _mark(ax, xs, mean.to_dict(), baseline, recommended)
+        _mark(ax, xs, mean.to_dict(), baseline, recommended, star)
         ax.set_ylabel(_axis_label(metric))
-        title = f"{metric} by {x_lever or 'policy point'}"
+        title = _titled(f"{metric} by {x_lever or 'policy point'}", world)
         ax.set_title(title)
         ax.grid(alpha=0.3)
         handles, _ = ax.get_legend_handles_labels()
@@ -190,7 +199,8 @@ def outcome_plots(summary: pd.DataFrame, sweep: Sweep, metrics: Sequence[str], b
 
 def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
                    objectives: Sequence[str], baseline: str,
-                   recommended: str | None) -> list[Plot]:
+                   recommended: str | None, *, star: str = "recommended",
+                   world: str = "", flags: Mapping[str, str] | None = None) -> list[Plot]:
     """Scatter charts of platform net revenue against harm and against false positives.
 
     Each point shows its mean with 95 % CI whiskers; the Pareto frontier is drawn in red.
@@ -207,6 +217,11 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
         The objectives the frontier was taken over (named in the legend).
     baseline, recommended : str
         Point labels to mark (``recommended`` may be None).
+    star, world : str
+        As for :func:`outcome_plots`.
+    flags : mapping, optional
+        Point label → a note added to its annotation (e.g. "3 of 5 seeds" for a point with
+        missing runs).
 
     Returns
     -------
@@ -234,12 +249,14 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
         if len(summary) <= _MAX_ANNOTATED:
             for point in summary.index:
                 if math.isfinite(x[point]) and math.isfinite(y[point]):
-                    ax.annotate(sweep.short_label(point), (x[point], y[point]), fontsize=7,
-                                xytext=(4, 4), textcoords="offset points")
-        _mark(ax, x.to_dict(), y.to_dict(), baseline, recommended)
+                    note = (flags or {}).get(point)
+                    ax.annotate(sweep.short_label(point) + (f" ({note})" if note else ""),
+                                (x[point], y[point]), fontsize=7, xytext=(4, 4),
+                                textcoords="offset points", color="darkorange" if note else "black")
+        _mark(ax, x.to_dict(), y.to_dict(), baseline, recommended, star)
         ax.set_xlabel(_axis_label(x_metric))
         ax.set_ylabel(_axis_label(NET))
-        title = f"Trade-off: platform net revenue vs {x_metric}"
+        title = _titled(f"Trade-off: platform net revenue vs {x_metric}", world)
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
@@ -247,17 +264,22 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
                    f"intervals. Red: the Pareto frontier over all {len(objectives)} objectives, so "
                    "a frontier point can look dominated in this two-dimensional view when it wins "
                    "on another objective.")
+        if flags:
+            caption += (" A label with 'k of n seeds' (orange) marks a point with missing runs: "
+                        "its mean rests on fewer seeds than the others'.")
         plots.append(Plot(f"tradeoff_{x_metric}", title, caption, _png(fig)))
     return plots
 
 
-def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
+def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]], *, world: str = "") -> Plot | None:
     """Daily outcomes of a few points (mean over seeds), one panel per column.
 
     Parameters
     ----------
     series : mapping
         Legend label → (:func:`livesim.report.aggregate.daily_means` frame, runs averaged).
+    world : str
+        The world the points belong to, added to the title when not empty.
 
     Returns
     -------
@@ -292,7 +314,7 @@ def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]]) -> Plot | None:
     for ax in axes.flat[len(present):]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7)
-    title = "Daily outcomes, mean over seeds"
+    title = _titled("Daily outcomes, mean over seeds", world)
     fig.suptitle(title)
     counts = ", ".join(f"{label}: {n} runs" for label, (_, n) in series.items())
     caption = (f"Each line is the day-by-day mean over seeds of the runs' timeseries.csv "

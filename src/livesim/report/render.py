@@ -20,7 +20,15 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 import yaml
 
-from livesim.report.aggregate import SEED, Sweep, format_override, format_value, value_sort_key
+from livesim.report.aggregate import (
+    SEED,
+    WORLD,
+    Coverage,
+    Sweep,
+    format_override,
+    format_value,
+    value_sort_key,
+)
 from livesim.report.frontier import NET, Recommendation, direction
 from livesim.report.plots import Plot, metric_unit
 from livesim.report.stats import LEVEL_TEXT, format_estimate, format_number
@@ -35,10 +43,12 @@ __all__ = [
     "Paragraph",
     "ReportContext",
     "Table",
+    "WorldReport",
     "compose",
     "environment",
     "render_html",
     "render_markdown",
+    "title",
 ]
 
 CAVEATS: tuple[str, ...] = (
@@ -129,29 +139,62 @@ Block = Heading | Paragraph | Bullets | Table | Image | Code
 
 
 @dataclass(frozen=True)
+class WorldReport:
+    """One world of the sweep (the whole sweep when it has one), analysed on its own.
+
+    Attributes
+    ----------
+    label : str
+        The world's label (``scenario=laundering_ring``); empty for a one-world sweep.
+    sweep : Sweep
+        This world's runs (:meth:`livesim.report.aggregate.Sweep.world`).
+    coverage : Coverage
+        Which of this world's runs finished, per point.
+    summary : pandas.DataFrame
+        :func:`livesim.report.stats.summarize` output (empty when no run of the world finished).
+    frontier : pandas.Series of bool
+        Which points are on the Pareto frontier.
+    headline : tuple of str
+        The metrics the tables show (headline metrics with at least one value).
+    baseline : str or None
+        The baseline point's label (None when no run of the world finished).
+    recommendation : Recommendation
+        The answer for this world.
+    plots : tuple of Plot
+        The charts, in report order.
+    """
+
+    label: str
+    sweep: Sweep
+    coverage: Coverage
+    summary: pd.DataFrame
+    frontier: pd.Series
+    headline: tuple[str, ...]
+    baseline: str | None
+    recommendation: Recommendation
+    plots: tuple[Plot, ...]
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """Everything the report shows, computed beforehand.
 
     Attributes
     ----------
     sweep : Sweep
-        The runs.
-    summary : pandas.DataFrame
-        :func:`livesim.report.stats.summarize` output.
-    frontier : pandas.Series of bool
-        Which points are on the Pareto frontier.
+        All runs.
+    worlds : tuple of WorldReport
+        One per world, in sorted order (one for a sweep that does not vary its world).
     objectives : tuple of str
         The frontier's objectives.
-    headline : tuple of str
-        The metrics the tables show (headline metrics with at least one value).
-    baseline : str
-        The baseline point's label.
     baseline_given : bool
         Whether the user named the baseline (else it is the first point).
-    recommendation : Recommendation
-        The answer.
-    plots : tuple of Plot
-        The charts, in report order.
+    limits_given : bool
+        Whether the user gave limits (without them nothing is recommended).
+    n_planned : int
+        Runs the sweep set out to make.
+    resume : str
+        The command that resumes the sweep (finished runs are skipped).
     generated : str
         When the report was made.
     command : str
@@ -159,16 +202,19 @@ class ReportContext:
     """
 
     sweep: Sweep
-    summary: pd.DataFrame
-    frontier: pd.Series
+    worlds: tuple[WorldReport, ...]
     objectives: tuple[str, ...]
-    headline: tuple[str, ...]
-    baseline: str
     baseline_given: bool
-    recommendation: Recommendation
-    plots: tuple[Plot, ...]
+    limits_given: bool
+    n_planned: int
+    resume: str
     generated: str
     command: str
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether some run of the sweep is missing or failed."""
+        return len(self.sweep.runs) < self.n_planned
 
 
 def _code(text: object) -> str:
@@ -183,61 +229,124 @@ def _describe_seeds(seeds: Sequence[int]) -> str:
     return ", ".join(str(s) for s in seeds)
 
 
-def _marks(ctx: ReportContext, point: str) -> str:
+def _short_flag(w: WorldReport, point: str) -> str:
+    have, want = w.coverage.short.get(point, (0, 0))
+    return f"⚠ {have} of {want} seeds" if have else ""
+
+
+def _marks(w: WorldReport, point: str) -> str:
     marks = []
-    if point == ctx.recommendation.point:
-        marks.append("★ recommended")
-    if point == ctx.baseline:
+    rec = w.recommendation
+    if point == rec.point:
+        marks.append(f"★ {rec.mark}")
+    if point == w.baseline:
         marks.append("baseline")
-    if bool(ctx.frontier.get(point, False)):
+    if bool(w.frontier.get(point, False)):
         marks.append("◆ frontier")
+    if flag := _short_flag(w, point):
+        marks.append(flag)
     return f"{_code(point)}" + (f" ({', '.join(marks)})" if marks else "")
 
 
-def _table_points(ctx: ReportContext) -> tuple[list[str], str]:
+def _table_points(w: WorldReport) -> tuple[list[str], str]:
     """Rows for the report's tables: every point, or the interesting ones in a wide sweep."""
-    points = list(ctx.summary.index)
+    points = list(w.summary.index)
     if len(points) <= _MAX_ROWS:
         return points, ""
-    keep = {ctx.baseline, ctx.recommendation.point} | set(ctx.frontier[ctx.frontier].index)
+    keep = ({w.baseline, w.recommendation.point} | set(w.frontier[w.frontier].index)
+            | set(w.coverage.short))
     shown = [p for p in points if p in keep][:_MAX_ROWS]
     return shown, (f"The sweep has {len(points)} points; the tables show {len(shown)} of them "
-                   "(the baseline, the recommendation and the Pareto frontier, in sorted order). "
-                   "summary.csv has every point and every metric.")
+                   "(the baseline, the highlighted point, the Pareto frontier and any point with "
+                   "missing seeds, in sorted order). summary.csv has every point and every "
+                   "metric.")
+
+
+def _point_name(ctx: ReportContext, w: WorldReport, point: str) -> str:
+    name = _code(w.sweep.short_label(point))
+    return f"{name} in {_code(w.label)}" if len(ctx.worlds) > 1 else name
+
+
+def _seeds_line(ctx: ReportContext) -> str:
+    sweep = ctx.sweep
+    planned = sorted({int(s) for s in sweep.runs[SEED]}
+                     | {int(s) for s in sweep.missing[SEED].dropna()})
+    counts = {(w.label, p): c for w in ctx.worlds for p, c in w.coverage.seeds.items()}
+    common = ("Runs with the same seed share their population and policy-independent random "
+              "draws (common random numbers), so differences between points are compared seed "
+              "by seed.")
+    if len(set(counts.values())) <= 1 and all(have == want for have, want in counts.values()):
+        n = next(iter(counts.values()), (0, 0))[0]
+        return (f"**Seeds:** {_describe_seeds(sweep.seeds)} ({len(sweep.seeds)} distinct; "
+                f"{n} per point). {common}")
+    groups: dict[tuple[int, int], list[str]] = {}
+    for w in ctx.worlds:
+        for p, c in w.coverage.seeds.items():
+            groups.setdefault(c, []).append(_point_name(ctx, w, p))
+    parts = []
+    for (have, want), names in sorted(groups.items(), reverse=True):
+        what = ("no complete run" if have == 0 else f"{have} of {want}" if have < want
+                else f"all {want}")
+        shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12
+                                         else "")
+        parts.append(f"{what} at {shown}")
+    return (f"**Seeds:** {_describe_seeds(planned)} planned ({len(planned)} distinct); complete "
+            f"runs per point: {'; '.join(parts)}. Only seeds with a complete run enter the "
+            f"statistics. {common}")
+
+
+def _lever_values(ctx: ReportContext) -> str:
+    sweep = ctx.sweep
+    items = []
+    for lever in sweep.levers:
+        every = sorted({v[lever] for v in sweep.point_values.values() if lever in v},
+                       key=value_sort_key)
+        ran = {sweep.point_values[p].get(lever) for p in sweep.points}
+        text = f"{_code(lever)} ∈ {{{', '.join(format_value(v) for v in every)}}}"
+        absent = [format_value(v) for v in every if v not in ran]
+        if absent:
+            text += f" (no complete run at {', '.join(absent)})"
+        items.append(text)
+    return "; ".join(items) or "none (every run has the same policy overrides)"
 
 
 def _question(ctx: ReportContext) -> list[Block]:
     sweep, prov = ctx.sweep, ctx.sweep.provenance
-    values = {lever: sorted({v[lever] for v in sweep.point_values.values() if lever in v},
-                            key=value_sort_key)
-              for lever in sweep.levers}
-    levers = "; ".join(f"{_code(k)} ∈ {{{', '.join(format_value(v) for v in vals)}}}"
-                       for k, vals in values.items()) or "none (every run has the same overrides)"
-    per_point = _seeds_per_point(ctx.summary)
+    summary = next((w.summary for w in ctx.worlds if len(w.summary)), pd.DataFrame())
     items = [
         "**Question:** what do the swept levers do to the platform's net revenue, to harm and to "
         "false positives, compared with the baseline?",
         f"**Scenario:** {', '.join(_code(s) for s in prov.scenarios) or 'not recorded'}.",
-        f"**Levers swept:** {levers}.",
+        f"**Levers swept:** {_lever_values(ctx)}.",
     ]
+    if sweep.world_keys:
+        items.append(
+            "**Worlds, compared separately:** " + ", ".join(_code(w.label) for w in ctx.worlds)
+            + f" ({', '.join(_code(k) for k in sweep.world_keys)} "
+            f"{'defines' if len(sweep.world_keys) == 1 else 'define'} the simulated world, not "
+            "the policy: it is never recommended, and no difference is paired across worlds).")
     if sweep.fixed:
         items.append("**Fixed overrides:** " + ", ".join(
             _code(format_override(k, v)) for k, v in sweep.fixed.items()) + ".")
-    lo, hi = int(per_point.min()), int(per_point.max())
+    if len(ctx.worlds) == 1:
+        base = ctx.worlds[0].baseline
+        baseline = f"{_code(base)} " if base else "none (no complete run). "
+    elif len({w.baseline for w in ctx.worlds if w.baseline}) == 1:
+        baseline = f"{_code(next(w.baseline for w in ctx.worlds if w.baseline))} in each world "
+    else:
+        baseline = ("in each world, " + "; ".join(
+            f"{_code(w.baseline)} in {_code(w.label)}" for w in ctx.worlds if w.baseline) + " ")
     items += [
-        f"**Seeds:** {_describe_seeds(sweep.seeds)} ({len(sweep.seeds)} distinct; "
-        f"{lo if lo == hi else f'{lo}–{hi}'} per point). Runs with the same seed share their "
-        "population and policy-independent random draws (common random numbers), so "
-        "differences between points are compared seed by seed.",
+        _seeds_line(ctx),
         f"**Engine:** {', '.join(prov.engines) or 'not recorded'}; **run length:** "
         f"{', '.join(str(d) for d in prov.days) or 'not recorded'} days.",
-        f"**Baseline:** {_code(ctx.baseline)} "
+        f"**Baseline:** {baseline}"
         + ("(given with --baseline)." if ctx.baseline_given
            else "(the first point in sorted order; choose another with --baseline)."),
         "**Outcomes:** " + ", ".join(
             f"{m} {'↑' if direction(m) > 0 else '↓'}"
             for m in (NET, "harm.total", "enforcement.false_positives", "enforcement.fp_rate")
-            if f"{m}.mean" in ctx.summary)
+            if f"{m}.mean" in summary)
         + " (arrow: the better direction). Pareto frontier over " + ", ".join(ctx.objectives) + ".",
     ]
     return [Heading("The question"), Bullets(tuple(items))]
@@ -254,17 +363,32 @@ def _cell(summary: pd.DataFrame, point: str, metric: str, seeds: int) -> str:
     return text if n == seeds else f"{text} (n={n})"
 
 
-def _headline_tables(ctx: ReportContext, points: list[str]) -> list[Block]:
-    metrics = ctx.headline
+def _star_text(rec: Recommendation) -> str:
+    if rec.point is None:
+        return "◆ marks the Pareto frontier."
+    if rec.recommended:
+        return "★ marks the recommendation, ◆ the Pareto frontier."
+    return ("★ marks the point with the highest platform net (not a recommendation), ◆ the "
+            "Pareto frontier.")
+
+
+def _headline_tables(w: WorldReport, points: list[str], level: int) -> list[Block]:
+    metrics = w.headline
+    flagged = (" ⚠ marks a point with fewer complete seeds than planned: its interval is wider "
+               "and it is compared on fewer seeds." if w.coverage.short else "")
+    empty = w.coverage.empty
+    if empty:
+        flagged += (" Points without a complete run are listed last, with no values: they "
+                    "cannot be compared until their runs exist.")
     blocks: list[Block] = [
-        Heading("Results by policy point"),
+        Heading("Results by policy point", level),
         Paragraph(f"Mean over seeds, with the {LEVEL_TEXT} confidence interval in brackets: "
                   "Student t over seeds, mean ± t(n−1)·sd/√n, where n is the number of seeds "
                   "(the Seeds column; a cell says n=… when some runs reported no value). "
-                  "★ marks the recommendation, ◆ the Pareto frontier. A point with one seed "
-                  "has no interval (shown as 'no CI')."),
+                  f"{_star_text(w.recommendation)} A point with one seed has no interval "
+                  f"(shown as 'no CI').{flagged}"),
     ]
-    seeds = _seeds_per_point(ctx.summary)
+    seeds = _seeds_per_point(w.summary)
     used: set[str] = set()
     for title, prefix in _TABLE_GROUPS:
         group = [m for m in metrics if m.startswith(prefix) and m not in used]
@@ -273,9 +397,11 @@ def _headline_tables(ctx: ReportContext, points: list[str]) -> list[Block]:
             continue
         header = ("Point", "Seeds", *(
             m if prefix else f"{m} ({metric_unit(m)})" for m in group))
-        rows = tuple((_marks(ctx, p), str(seeds[p]),
-                      *(_cell(ctx.summary, p, m, seeds[p]) for m in group)) for p in points)
-        blocks += [Heading(title, 3), Table(header, rows, "lr" + "r" * len(group))]
+        rows = [(_marks(w, p), str(seeds[p]),
+                 *(_cell(w.summary, p, m, seeds[p]) for m in group)) for p in points]
+        rows += [(f"{_code(p)} (no complete run)", f"0 of {w.coverage.seeds[p][1]}",
+                  *("—" for _ in group)) for p in empty]
+        blocks += [Heading(title, level + 1), Table(header, tuple(rows), "lr" + "r" * len(group))]
     return blocks
 
 
@@ -293,23 +419,25 @@ def _reading(metric: str, low: float, high: float) -> str:
     return "better" if (sign > 0) == up else "worse"
 
 
-def _delta_table(ctx: ReportContext, points: list[str]) -> list[Block]:
-    s = ctx.summary
+def _delta_table(w: WorldReport, points: list[str], level: int) -> list[Block]:
+    s = w.summary
     metrics = [m for m in _DELTA_METRICS if f"{m}.delta" in s]
-    others = [p for p in points if p != ctx.baseline]
-    blocks: list[Block] = [Heading("Differences from the baseline")]
+    others = [p for p in points if p != w.baseline]
+    blocks: list[Block] = [Heading("Differences from the baseline", level)]
     if not others or not metrics:
-        return blocks + [Paragraph("The sweep has a single policy point: nothing to compare.")]
+        return blocks + [Paragraph("There is a single policy point with complete runs: nothing "
+                                   "to compare.")]
     ratios = []
     rows = []
     for p in others:
+        flag = _short_flag(w, p)
         for m in metrics:
             d, lo, hi, n = (s.at[p, f"{m}.{k}"] for k in
                             ("delta", "delta_ci_low", "delta_ci_high", "delta_n"))
             wlo, whi = s.at[p, f"{m}.delta_welch_ci_low"], s.at[p, f"{m}.delta_welch_ci_high"]
             if hi - lo > 0 and math.isfinite(whi - wlo):
                 ratios.append((whi - wlo) / (hi - lo))
-            rows.append((_code(p), m, format_number(d),
+            rows.append((_code(p) + (f" ({flag})" if flag else ""), m, format_number(d),
                          f"[{format_number(lo)}, {format_number(hi)}]",
                          f"[{format_number(wlo)}, {format_number(whi)}]", str(int(n)),
                          _reading(m, lo, hi)))
@@ -317,13 +445,15 @@ def _delta_table(ctx: ReportContext, points: list[str]) -> list[Block]:
             "as the paired one." if ratios else "")
     blocks += [
         Paragraph(
-            f"Point minus baseline ({_code(ctx.baseline)}), per run, in each metric's unit. The "
+            f"Point minus baseline ({_code(w.baseline)}), per run, in each metric's unit. The "
             f"paired {LEVEL_TEXT} CI is the t interval of the per-seed differences: with common "
             "random numbers, the seed-to-seed variation both points share cancels out. The "
             "unpaired (Welch) CI of the same difference on the same seeds shows roughly how wide "
             "the interval would be without pairing." + gain +
             " 'Reading' uses the paired CI: better or worse when it excludes zero, in the "
-            "outcome's better direction."),
+            "outcome's better direction." + (
+                " ⚠ marks a point with fewer complete seeds than planned; Pairs counts the seeds "
+                "it shares with the baseline." if w.coverage.short else "")),
         Table(("Point", "Outcome", "Δ", f"paired {LEVEL_TEXT} CI", f"unpaired {LEVEL_TEXT} CI",
                "Pairs", "Reading"), tuple(rows), "llrrrrl"),
     ]
@@ -336,16 +466,24 @@ def _missing(ctx: ReportContext) -> list[Block]:
     caution = ("" if (sweep.root / "multirun.yaml").is_file() else
                " No multirun.yaml was found, so runs that never started could not be detected.")
     n = len(sweep.missing)
+    unlisted = ctx.n_planned - len(sweep.runs) - n
+    if unlisted > 0:
+        caution += (f" The sweep recorded {ctx.n_planned} planned runs at its start; "
+                    f"{unlisted} of them left no folder and cannot be listed here.")
     if n == 0:
         return blocks + [Paragraph(f"None: all {len(sweep.runs)} runs found completed.{caution}")]
-    rows = tuple((_code(r.run_dir) if r.run_dir else "(never created)", _code(r.point),
+    worlds = WORLD in sweep.missing
+    rows = tuple((_code(r.run_dir) if r.run_dir else "(never created)",
+                  *((_code(getattr(r, WORLD)),) if worlds else ()), _code(r.point),
                   "" if pd.isna(r.seed) else str(r.seed), r.reason)
                  for r in sweep.missing.itertuples(index=False))
+    header = ("Run directory", *(("World",) if worlds else ()), "Point", SEED, "Reason")
     return blocks + [
         Paragraph(f"{'1 run is' if n == 1 else f'{n} runs are'} missing or failed; the statistics "
-                  "of their points use the remaining seeds (see the Seeds column). They are also "
-                  f"listed in missing.csv.{caution}"),
-        Table(("Run directory", "Point", SEED, "Reason"), rows, "llrl"),
+                  "of their points use the remaining seeds (see the Seeds column), and a point "
+                  "with none has no statistics at all. They are also listed in missing.csv."
+                  f"{caution}"),
+        Table(header, rows, "l" + "l" * worlds + "lrl"),
     ]
 
 
@@ -388,27 +526,98 @@ def _reproduce(ctx: ReportContext) -> list[Block]:
     return blocks
 
 
+def title(ctx: ReportContext) -> str:
+    """The report's title: the sweep folder's name, and INCOMPLETE when runs are missing."""
+    name = f"livesim policy sweep: {ctx.sweep.root.resolve().name}"
+    return f"INCOMPLETE — {name}" if ctx.incomplete else name
+
+
+def _incomplete_banner(ctx: ReportContext) -> list[Block]:
+    sweep = ctx.sweep
+    n_done = len(sweep.runs)
+    lines = [f"**⚠ INCOMPLETE SWEEP: only {n_done} of {ctx.n_planned} planned runs completed "
+             f"({ctx.n_planned - n_done} missing or failed).**"]
+    empty = [(w, p) for w in ctx.worlds for p in w.coverage.empty]
+    short = [(w, p, c) for w in ctx.worlds for p, c in w.coverage.short.items()]
+    if empty:
+        shown = ", ".join(_point_name(ctx, w, p) for w, p in empty[:12])
+        more = f" and {len(empty) - 12} more" if len(empty) > 12 else ""
+        lines.append(f"{len(empty)} of {sum(len(w.coverage.seeds) for w in ctx.worlds)} policy "
+                     f"points have no complete run ({shown}{more}): the points cannot be "
+                     "compared until those runs exist, so no point is recommended or "
+                     "highlighted" + (" in the worlds concerned" if len(ctx.worlds) > 1 else "")
+                     + ".")
+    if short:
+        shown = ", ".join(f"{_point_name(ctx, w, p)} ({have} of {want})"
+                          for w, p, (have, want) in short[:12])
+        more = f" and {len(short) - 12} more" if len(short) > 12 else ""
+        lines.append(f"{len(short)} point(s) have fewer complete seeds than planned: {shown}"
+                     f"{more}. They are flagged ⚠ wherever they are ranked; their intervals are "
+                     "wider and they are compared on fewer seeds.")
+    lines.append(f"Resume the sweep (finished runs are kept and skipped), then rebuild this "
+                 f"report: {_code(ctx.resume)}. The missing runs are listed under 'Missing and "
+                 "failed runs' and in missing.csv.")
+    return [Paragraph(" ".join(lines))]
+
+
+def _worlds_note(ctx: ReportContext) -> list[Block]:
+    if len(ctx.worlds) < 2:
+        return []
+    keys = ", ".join(_code(k) for k in ctx.sweep.world_keys)
+    return [Paragraph(
+        f"**{len(ctx.worlds)} simulated worlds.** This sweep varies {keys}, which "
+        f"{'defines' if len(ctx.sweep.world_keys) == 1 else 'define'} the simulated world (its "
+        "population, economy, adversaries or detector accuracy) rather than the policy. Runs in "
+        "different worlds do not share a population, so policy points are compared, and paired "
+        "by seed, only within a world: each world below has its own baseline, results and answer, "
+        "and nothing is recommended across worlds.")]
+
+
+def _world_results(ctx: ReportContext, w: WorldReport, level: int) -> list[Block]:
+    if not len(w.summary):
+        return [Paragraph("No run of this world completed: nothing to show.")]
+    points, trimmed = _table_points(w)
+    blocks: list[Block] = [Paragraph(trimmed)] if trimmed else []
+    blocks += _headline_tables(w, points, level)
+    blocks += _delta_table(w, points, level)
+    if w.plots:
+        blocks.append(Heading("Charts", level))
+        blocks += [Image(p) for p in w.plots]
+    return blocks
+
+
 def compose(ctx: ReportContext) -> list[Block]:
-    """Lay out the report: recommendation first, then question, results, charts, caveats."""
-    sweep, rec = ctx.sweep, ctx.recommendation
-    points, trimmed = _table_points(ctx)
+    """Lay out the report: status and answer first, then question, results, charts, caveats."""
+    sweep = ctx.sweep
+    n_points = sum(len(w.sweep.points) for w in ctx.worlds)
+    n_seen = sum(len(w.coverage.seeds) for w in ctx.worlds)
+    where = f" in {len(ctx.worlds)} worlds" if len(ctx.worlds) > 1 else ""
     blocks: list[Block] = [
-        Heading(f"livesim policy sweep: {sweep.root.resolve().name}", 1),
+        Heading(title(ctx), 1),
         Paragraph(f"Sweep directory {_code(sweep.root)}: {len(sweep.runs)} complete runs at "
-                  f"{len(sweep.points)} policy points; {len(sweep.missing)} missing or failed. "
-                  f"Report generated {ctx.generated}."),
-        Heading("Recommendation"),
-        Paragraph(f"**{rec.headline}**"),
-        Bullets(rec.details),
-        *_question(ctx),
+                  f"{n_points} of {n_seen} policy points{where}; {len(sweep.missing)} missing or "
+                  f"failed. Report generated {ctx.generated}."),
     ]
-    if trimmed:
-        blocks.append(Paragraph(trimmed))
-    blocks += _headline_tables(ctx, points)
-    blocks += _delta_table(ctx, points)
-    if ctx.plots:
-        blocks.append(Heading("Charts"))
-        blocks += [Image(p) for p in ctx.plots]
+    if ctx.incomplete:
+        blocks += _incomplete_banner(ctx)
+    blocks += _worlds_note(ctx)
+    heading = "Recommendation" if ctx.limits_given else "Result (no limits given)"
+    if len(ctx.worlds) == 1:
+        rec = ctx.worlds[0].recommendation
+        blocks += [Heading(heading), Paragraph(f"**{rec.headline}**"), Bullets(rec.details)]
+    else:
+        blocks.append(Heading(f"{heading}, world by world"))
+        for w in ctx.worlds:
+            rec = w.recommendation
+            blocks += [Heading(f"World {_code(w.label)}", 3), Paragraph(f"**{rec.headline}**")]
+            if rec.details:
+                blocks.append(Bullets(rec.details))
+    blocks += _question(ctx)
+    if len(ctx.worlds) == 1:
+        blocks += _world_results(ctx, ctx.worlds[0], 2)
+    else:
+        for w in ctx.worlds:
+            blocks += [Heading(f"World {_code(w.label)}: results"), *_world_results(ctx, w, 3)]
     blocks += _missing(ctx)
     if sweep.notes:
         blocks += [Heading("Notes from reading the runs"), Bullets(sweep.notes)]
