@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import livesim.cli as cli
 from livesim.cli import check_main, main
 
 LIVESIM = str(Path(sys.executable).with_name("livesim"))
@@ -229,3 +230,19 @@ def test_livesim_check_on_ctrl_c_exits_130(tmp_path):
     assert proc.returncode == 130, err
     assert err.strip() == "livesim-check: interrupted (it writes nothing, so nothing is left behind)"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ctrl_c_that_hydra_turns_into_its_own_error_still_reads_as_an_interrupt(monkeypatch, capsys):
+    # A SIGINT landing while Hydra sets a job up can come out as Hydra's error and exit status 1.
+    def hydra_reports_the_interrupt_as_an_error():
+        cli._INTERRUPTED.append(True)  # what the SIGINT handler records
+        print("Error in call to target ...", file=sys.stderr)
+        sys.exit(1)
+
+    monkeypatch.setattr(cli, "_INTERRUPTED", [])
+    monkeypatch.setattr(cli, "check_command_line", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "_app", hydra_reports_the_interrupt_as_an_error)
+    with pytest.raises(SystemExit) as stop:
+        main(["-m", "seed=0,1"])
+    assert stop.value.code == 130
+    assert capsys.readouterr().err.rstrip().splitlines()[-1].startswith("livesim: interrupted; finished runs are kept")

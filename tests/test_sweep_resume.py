@@ -47,6 +47,7 @@ def test_the_printed_command_resumes_and_a_narrower_grid_counts_only_its_runs(tm
                                      "policy.risk_threshold=0.8 seed=0"]):
         assert f"  run {num}: population=small days=1 {overrides} already complete, skipped" in resumed.stderr
     assert progress(resumed.stderr) == [(4, 4)]
+    assert re.findall(r"^  run (\d+): .* → net", resumed.stdout, re.M) == ["3"]  # only the run that ran
     assert {k: v for k, v in ((p.parent.name, p.stat().st_mtime_ns) for p in folder.glob(f"*/{SUMMARY}"))
             if k != lost} == kept
 

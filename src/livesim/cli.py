@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from livesim.command_line import CONFIG_DIR, check_command_line
 from livesim.params import ConfigError, params_from_dict
 from livesim.results import atomic_write, is_complete, read_sweep_state
-from livesim.runner import git_commit, run_to_dir
+from livesim.runner import RunDirConflict, finished_run, git_commit, run_to_dir
 
 __all__ = ["CONFIG_DIR", "check_command_line", "check_main", "main"]
 
@@ -110,13 +111,19 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
               f"{params.engine} engine…", file=sys.stderr, flush=True)
     progress = None if hc.mode == RunMode.MULTIRUN else _day_progress()
     extra = {"sweep_command": _sweep_command(Path(hc.sweep.dir))} if hc.mode == RunMode.MULTIRUN else {}
-    summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
-                         git_commit=git_commit(), progress=progress, **extra)
+    resumed = hc.mode == RunMode.MULTIRUN and finished_run(params, out_dir) is not None
+    try:
+        summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
+                             git_commit=git_commit(), progress=progress, **extra)
+    except RunDirConflict as err:
+        print(f"livesim: {err}", file=sys.stderr)
+        sys.exit(1)
     m = summary["metrics"]
     objectives = tuple(float(m[k] or 0.0) for k in OBJECTIVES)
     if hc.mode == RunMode.MULTIRUN:
-        print(f"  run {hc.job.num}: {' '.join(overrides)} → net {_fmt(m['revenue.platform_net'])}, "
-              f"harm {_fmt(m['harm.total'])}, FP {_fmt(m['enforcement.false_positives'])}", flush=True)
+        if not resumed:  # a run kept from before gets the sweep's "already complete, skipped" line
+            print(f"  run {hc.job.num}: {' '.join(overrides)} → net {_fmt(m['revenue.platform_net'])}, "
+                  f"harm {_fmt(m['harm.total'])}, FP {_fmt(m['enforcement.false_positives'])}", flush=True)
         return objectives
     print(f"livesim: scenario '{params.scenario}', policy '{params.policy.name}', engine "
           f"{params.engine}, {params.population.viewers:,} viewers × {params.days} days, seed {params.seed}")
@@ -151,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     multirun = bool(args.multirun) or "hydra.mode=MULTIRUN" in args.overrides
     own_tree = not (args.help or args.hydra_help or args.shell_completion or args.info or args.config_path
                     or args.config_name or args.config_dir or args.experimental_rerun)
+    signal.signal(signal.SIGINT, _note_interrupt)
     try:
         if own_tree:  # not help, nor another config tree (Hydra's alone)
             try:
@@ -161,9 +169,27 @@ def main(argv: list[str] | None = None) -> None:
                 sys.exit(2)
         _app()
     except KeyboardInterrupt:
-        newline = "\n" if sys.stderr.isatty() else ""  # end the line the terminal's ^C is on
-        print(f"{newline}livesim: {_interrupted(multirun)}", file=sys.stderr, flush=True)
-        sys.exit(130)
+        _exit_interrupted(multirun)
+    except SystemExit as stop:
+        # A Ctrl-C that lands while Hydra sets a job up can surface as Hydra's own error and exit
+        # status 1: it is still an interrupt.
+        if _INTERRUPTED and stop.code not in (0, None):
+            _exit_interrupted(multirun)
+        raise
+
+
+_INTERRUPTED: list[bool] = []  # a SIGINT arrived (whatever became of its KeyboardInterrupt)
+
+
+def _note_interrupt(signum: int, frame: object) -> None:
+    _INTERRUPTED.append(True)
+    raise KeyboardInterrupt
+
+
+def _exit_interrupted(multirun: bool) -> None:
+    newline = "\n" if sys.stderr.isatty() else ""  # end the line the terminal's ^C is on
+    print(f"{newline}livesim: {_interrupted(multirun)}", file=sys.stderr, flush=True)
+    sys.exit(130)
 
 
 if __name__ == "__main__":
@@ -174,8 +200,9 @@ CHECK_USAGE = """usage: livesim-check [overrides...]
 
 Check that a configuration (typically your own scenario) satisfies livesim's run contract:
 same seed → identical results, another seed → different ones, the ledger balances at every
-tick, every metric is reported with sane signs and ranges, TP + FP = actions, and harm appears
-exactly when the scenario has bad actors. Takes the same overrides as `livesim`, e.g.
+tick, every metric is reported with sane signs and ranges, TP + FP = actions, every bad-actor
+typology asked for has accounts at this population size, and harm (or enforcement against bad
+actors) appears exactly when the world has some. Takes the same overrides as `livesim`, e.g.
 
   livesim-check scenario=my_case
   livesim-check scenario=my_case engine=mesa population=small days=3
