@@ -246,3 +246,11 @@ def test_a_ctrl_c_that_hydra_turns_into_its_own_error_still_reads_as_an_interrup
         main(["-m", "seed=0,1"])
     assert stop.value.code == 130
     assert capsys.readouterr().err.rstrip().splitlines()[-1].startswith("livesim: interrupted; finished runs are kept")
+
+
+def test_a_warning_is_one_line_of_the_command_not_a_source_line(tmp_path):
+    out = subprocess.run([LIVESIM, "population=small", "days=1", "hydra.run.dir=run"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "livesim: warning: actors.ring.funder_share=0.0001 × population.viewers=5,000 rounds to 0" in out.stderr
+    assert "UserWarning" not in out.stderr and ".py:" not in out.stderr

@@ -10,6 +10,7 @@ import logging
 import shlex
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     own_tree = not (args.help or args.hydra_help or args.shell_completion or args.info or args.config_path
                     or args.config_name or args.config_dir or args.experimental_rerun)
     signal.signal(signal.SIGINT, _note_interrupt)
+    warnings.formatwarning = _warning_line
     try:
         if own_tree:  # not help, nor another config tree (Hydra's alone)
             try:
@@ -176,6 +178,11 @@ def main(argv: list[str] | None = None) -> None:
         if _INTERRUPTED and stop.code not in (0, None):
             _exit_interrupted(multirun)
         raise
+
+
+def _warning_line(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> str:
+    """A warning as the command's own line (a user acts on the message, not on our source line)."""
+    return f"livesim: warning: {message}\n"
 
 
 _INTERRUPTED: list[bool] = []  # a SIGINT arrived (whatever became of its KeyboardInterrupt)
@@ -217,6 +224,7 @@ def check_main(argv: list[str] | None = None) -> int:
     if any(a in ("-h", "--help") for a in overrides):
         print(CHECK_USAGE)
         return 0
+    warnings.formatwarning = _warning_line
     try:
         return _check(overrides)
     except KeyboardInterrupt:
