@@ -279,6 +279,9 @@ def test_sweep_over_seeds_only_reports_one_policy_and_recommends_nothing(tmp_pat
     assert report.recommendation.headline.startswith("No comparison: the sweep has a single "
                                                      "policy point")
     assert "Recommended" not in report.markdown.read_text()
+    # Nothing to chart across points (and charting each of many single-point worlds took minutes).
+    assert not any(name.startswith(("outcome", "tradeoff")) for name in
+                   (p.name for p in (tmp_path / "plots").glob("*.png")))
 
 
 def test_without_limits_the_report_names_the_highest_net_point_but_recommends_nothing(

@@ -216,7 +216,8 @@ def _world_report(sweep: Sweep, label: str, baseline: str | None, limits: dict[s
                      if m in part.metrics and summary[f"{m}.mean"].notna().any())
     flags = {p: f"{have} of {want} seeds" for p, (have, want) in coverage.short.items()}
     star = rec.mark
-    plots: list[Plot] = [
+    # Charts across policy points need two of them; a lone point gets its daily series only.
+    plots: list[Plot] = [] if len(part.points) == 1 else [
         *outcome_plots(summary, part, headline, baseline, rec.point, star=star, world=label),
         *tradeoff_plots(summary, part, frontier, objectives, baseline, rec.point, star=star,
                         world=label, flags=flags)]
