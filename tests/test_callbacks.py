@@ -13,7 +13,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 from report_fixtures import LEVER, make_sweep
 
-import livesim.report
+import livesim.report.build
 from livesim.callbacks import SweepProgress, SweepReport, _finished_runs, _grid_job_dirs
 from livesim.report.aggregate import load_sweep
 from livesim.results import SWEEP_STATE, atomic_write, is_complete, read_sweep_state
@@ -169,7 +169,7 @@ def test_no_report_is_attempted_when_no_run_finished(sweep_dir, capsys, monkeypa
     def build_report(sweep_dir):
         raise AssertionError("no report for a sweep without a finished run")
 
-    monkeypatch.setattr(livesim.report, "build_report", build_report)
+    monkeypatch.setattr(livesim.report.build, "write_report", build_report)
     SweepReport().on_multirun_end(_config(sweep_dir))
     assert capsys.readouterr().err == (f"livesim: no run of the sweep in {sweep_dir} finished, "
                                        "so no report was written\n")

@@ -113,7 +113,7 @@ def test_end_of_sweep_callback_writes_the_incomplete_report_without_failing(tmp_
                fail={(0.7, 0): "boom", (0.7, 1): "boom", (0.7, 2): "boom"})
     config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
     SweepReport().on_multirun_end(config)
-    assert "report written to" in capsys.readouterr().err
+    assert ", marked INCOMPLETE: only 3 of 6 planned runs finished (see missing.csv)" in capsys.readouterr().err
     assert (tmp_path / "report.md").read_text().startswith("# INCOMPLETE — ")
 
 

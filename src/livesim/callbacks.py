@@ -229,11 +229,15 @@ class SweepReport(Callback):
                   file=sys.stderr)
             return
         try:
-            from livesim.report import build_report
+            from livesim.report.build import write_report
 
-            html = build_report(sweep_dir)
+            report = write_report(sweep_dir)
         except Exception as err:  # every run is saved already; a report failure must not hide that
             print(f"livesim: the sweep finished but its report failed ({err}); "
                   f"retry with `livesim-report {sweep_dir}`", file=sys.stderr)
             return
-        print(f"livesim: report written to {html}", file=sys.stderr)
+        if report.incomplete:
+            print(f"livesim: report written to {report.html}, marked INCOMPLETE: only {report.n_runs} of "
+                  f"{report.n_planned} planned runs finished (see missing.csv)", file=sys.stderr)
+        else:
+            print(f"livesim: report written to {report.html}", file=sys.stderr)
