@@ -127,3 +127,13 @@ def test_limit_on_a_metric_the_runs_lack_is_an_error(tmp_path):
     write_run(tmp_path / "0", [f"{LEVER}=0.5", "seed=0"], 0, metrics)
     with pytest.raises(ReportError, match="enforcement.fp_rate"):
         write_report(tmp_path, max_fp_rate=0.01)
+
+
+def test_a_run_from_uncommitted_code_is_flagged_in_the_reproducibility_block(tmp_path):
+    import json
+
+    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=range(2))
+    first = tmp_path / "0" / "summary.json"
+    first.write_text(json.dumps({**json.loads(first.read_text()), "git_commit": "abc1234-dirty"}))
+    md = write_report(tmp_path).markdown.read_text()
+    assert "abc1234-dirty" in md and "uncommitted changes, so the commit alone may not reproduce it" in md

@@ -140,3 +140,36 @@ def test_replacing_a_finished_run_of_another_config_is_not_silent(tmp_path, capl
         assert caplog.messages == []
         run_to_dir(small(**TINY, seed=1), out_dir)
     assert caplog.messages == [f"{out_dir} holds a finished run of another config; this run replaces it"]
+
+
+def test_git_commit_names_the_checkout_and_marks_uncommitted_changes(tmp_path, monkeypatch):
+    import subprocess
+
+    import livesim
+    from livesim.runner import git_commit
+
+    pkg = tmp_path / "repo" / "src" / "livesim"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("x = 1\n")
+    monkeypatch.setattr(livesim, "__file__", str(pkg / "__init__.py"))
+
+    def commit():  # git_commit is worked out once per process; here the checkout changes under it
+        git_commit.cache_clear()
+        return git_commit()
+
+    assert commit() is None  # not a checkout
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path / "repo"), "-c", "user.name=t", "-c", "user.email=t@t",
+                        *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    head = subprocess.run(["git", "-C", str(pkg), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert commit() == head
+    (pkg / "new_module.py").write_text("")  # untracked files are not the checkout's code
+    assert commit() == head
+    (pkg / "__init__.py").write_text("x = 2\n")
+    assert commit() == f"{head}-dirty"
+    git_commit.cache_clear()

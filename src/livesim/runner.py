@@ -50,14 +50,26 @@ def simulate(params: Params, progress: Progress | None = None) -> RunResult:
 
 @lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    """The commit of the livesim source tree, when it is a git checkout (else None)."""
-    here = Path(livesim.__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
+    """The commit of the livesim source tree when it is a git checkout (else None).
+
+    With ``-dirty`` appended when tracked files differ from that commit: the run's code (or
+    config tree) may then not be the commit's, and the report's reproducibility block says so.
+    """
+    here = str(Path(livesim.__file__).resolve().parent)
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", here, *args], capture_output=True, text=True, timeout=5,
+                                 check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    changes = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit}-dirty" if changes else commit
 
 
 def finished_run(params: Params, out_dir: Path) -> dict[str, Any] | None:

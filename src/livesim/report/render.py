@@ -509,6 +509,8 @@ def _reproduce(ctx: ReportContext) -> list[Block]:
     if not (prov.sweep_command or prov.run_command):
         blocks.append(Paragraph("The runs record no command and there is no multirun.yaml."))
     commits = ", ".join(c or "not recorded" for c in prov.git_commits) or "not recorded"
+    if any(c and c.endswith("-dirty") for c in prov.git_commits):
+        commits += " (-dirty: run from a checkout with uncommitted changes, so the commit alone may not reproduce it)"
     env = ", ".join(f"{name} {v}" for name, v in environment())
     blocks.append(Bullets((
         f"**livesim version:** {', '.join(prov.versions) or 'not recorded'}; "
