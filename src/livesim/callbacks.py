@@ -27,7 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from livesim.params import ConfigError, check_value
-from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, is_complete, read_sweep_state
+from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, file_signature, is_complete, read_sweep_state
 
 __all__ = ["SweepProgress", "SweepReport", "check_sweep_values", "count_sweep_jobs"]
 
@@ -97,15 +97,6 @@ def _grid_job_dirs(config: DictConfig) -> list[str] | None:
 _verdicts: dict[Path, tuple[tuple[int, int, int], bool]] = {}
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    """What changes when ``path`` is rewritten (by rename: a new inode and mtime); None if absent."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
-
-
 def _finished_runs(sweep_dir: Path, job_dirs: Iterable[str] | None = None) -> int:
     """Run folders of the sweep holding a finished run, by the rule of :func:`livesim.results.is_complete`.
 
@@ -117,7 +108,7 @@ def _finished_runs(sweep_dir: Path, job_dirs: Iterable[str] | None = None) -> in
              else (sweep_dir / name / SUMMARY for name in job_dirs))
     done = 0
     for path in paths:
-        signature = _signature(path)
+        signature = file_signature(path)
         if signature is None:  # absent, or vanished since the glob
             continue
         cached = _verdicts.get(path)
@@ -189,7 +180,7 @@ class SweepProgress(Callback):
         """Note the job's summary as it is before the job (a skipped job leaves it untouched)."""
         if _is_multirun(config):
             out_dir = str(config.hydra.runtime.output_dir)
-            self._at_start[out_dir] = _signature(Path(out_dir) / SUMMARY)
+            self._at_start[out_dir] = file_signature(Path(out_dir) / SUMMARY)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         """Say a job was skipped, or count finished runs of the sweep and estimate the time left."""
@@ -202,7 +193,7 @@ class SweepProgress(Callback):
         out_dir = str(config.hydra.runtime.output_dir)
         before = self._at_start.pop(out_dir, None)
         if (getattr(job_return, "status", None) == JobStatus.COMPLETED and before is not None
-                and _signature(Path(out_dir) / SUMMARY) == before and is_complete(Path(out_dir))):
+                and file_signature(Path(out_dir) / SUMMARY) == before and is_complete(Path(out_dir))):
             print(f"  run {config.hydra.job.num}: {' '.join(config.hydra.overrides.task)} "
                   "already complete, skipped", file=sys.stderr, flush=True)
             return

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["COMPLETE", "SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "check_summary",
-           "complete_summary", "is_complete", "read_summary", "read_sweep_state", "summary_problem",
+           "complete_summary", "file_signature", "is_complete", "read_summary", "read_sweep_state", "summary_problem",
            "write_run"]
 
 SUMMARY = "summary.json"
@@ -79,6 +79,15 @@ def write_run(out_dir: Path, metrics: dict[str, Any], daily: list[dict[str, floa
     path = out_dir / SUMMARY
     atomic_write(path, json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n")
     return path
+
+
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    """What changes when ``path`` is rewritten (by rename: a new inode and mtime); None if absent."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def read_summary(run_dir: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import livesim
 from livesim.core import run_core
 from livesim.params import Params
 from livesim.platform import RunResult
-from livesim.results import SUMMARY, atomic_write, complete_summary, read_summary, write_run
+from livesim.results import SUMMARY, atomic_write, complete_summary, file_signature, read_summary, write_run
 
 __all__ = ["CLAIM", "Progress", "RunDirConflict", "finished_run", "git_commit", "run_to_dir", "simulate"]
 
@@ -78,14 +78,6 @@ def finished_run(params: Params, out_dir: Path) -> dict[str, Any] | None:
     return previous if previous is not None and previous.get("config") == params.to_dict() else None
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
-
-
 def _claim(out_dir: Path) -> dict[str, Any]:
     """Mark ``out_dir`` as this run's; a run that starts there later replaces the mark."""
     claim = {"token": uuid.uuid4().hex, "pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
@@ -104,7 +96,7 @@ def _check_still_ours(out_dir: Path, claim: dict[str, Any], summary_at_start: tu
             f"another livesim run (process {current.get('pid')} on {current.get('host')}) started in {out_dir} "
             "while this one ran; this run's results are not written, so as not to mix them with its. "
             "Give each run its own folder (hydra.run.dir=…)")
-    if _signature(out_dir / SUMMARY) != summary_at_start:
+    if file_signature(out_dir / SUMMARY) != summary_at_start:
         raise RunDirConflict(
             f"another livesim run wrote its results to {out_dir} while this one ran; they are kept and "
             "this run's are not written. Give each run its own folder (hydra.run.dir=…)")
@@ -126,7 +118,7 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: 
     """
     out_dir = Path(out_dir)
     config = params.to_dict()
-    summary_at_start = _signature(out_dir / SUMMARY)
+    summary_at_start = file_signature(out_dir / SUMMARY)
     previous = complete_summary(out_dir)
     # Resume only the very same run: a folder reused with another config is run again.
     same = previous is not None and previous.get("config") == config
