@@ -254,3 +254,19 @@ def test_a_warning_is_one_line_of_the_command_not_a_source_line(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "livesim: warning: actors.ring.funder_share=0.0001 × population.viewers=5,000 rounds to 0" in out.stderr
     assert "UserWarning" not in out.stderr and ".py:" not in out.stderr
+
+
+def test_a_ctrl_c_before_any_job_of_this_process_still_names_the_sweep_folder(monkeypatch, capsys, tmp_path):
+    # Before the first job ends (or with the jobs in joblib workers) only the sweep's start knows it.
+    def interrupted_after_the_sweep_started():
+        cli.STARTED_SWEEP["dir"] = tmp_path
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_LAST_JOB", {})
+    monkeypatch.setattr(cli, "STARTED_SWEEP", {})
+    monkeypatch.setattr(cli, "check_command_line", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "_app", interrupted_after_the_sweep_started)
+    with pytest.raises(SystemExit) as stop:
+        main(["-m", "seed=0,1"])
+    assert stop.value.code == 130
+    assert capsys.readouterr().err.rstrip().endswith(f"hydra.sweep.dir={tmp_path} to resume")

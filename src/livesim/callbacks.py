@@ -93,6 +93,10 @@ def _grid_job_dirs(config: DictConfig) -> list[str] | None:
     return names
 
 
+#: The folder of the sweep this process started (its Ctrl-C message names it even when no job ran
+#: here: before the first job, or with the jobs in worker processes).
+STARTED_SWEEP: dict[str, Path] = {}
+
 # summary.json path → (its stat signature, whether it marks a finished run), per process.
 _verdicts: dict[Path, tuple[tuple[int, int, int], bool]] = {}
 
@@ -166,6 +170,7 @@ class SweepProgress(Callback):
         state = {"total": total, "started": time.time(), "done_at_start": done, "command": command,
                  "jobs": jobs}
         atomic_write(sweep_dir / SWEEP_STATE, json.dumps(state))
+        STARTED_SWEEP["dir"] = sweep_dir.resolve()
         size = f"{total} run{'s' * (total != 1)}" if total else "runs"
         print(f"livesim: sweep of {size} in {sweep_dir.resolve()}; if interrupted, resume with: "
               f"{_resume_command(config, sweep_dir.resolve())}", file=sys.stderr, flush=True)

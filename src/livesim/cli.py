@@ -19,6 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from livesim.callbacks import STARTED_SWEEP
 from livesim.command_line import CONFIG_DIR, check_command_line
 from livesim.params import ConfigError, params_from_dict
 from livesim.results import atomic_write, is_complete, read_sweep_state
@@ -136,7 +137,7 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
 def _interrupted(multirun: bool) -> str:
     """What a Ctrl-C left behind, in one line."""
     if multirun:
-        sweep_dir = _LAST_JOB.get("sweep_dir")  # unknown if no job had started (or they run elsewhere)
+        sweep_dir = _LAST_JOB.get("sweep_dir") or STARTED_SWEEP.get("dir")
         folder = shlex.quote(str(sweep_dir.resolve())) if sweep_dir else "<the sweep's folder>"
         return f"interrupted; finished runs are kept — rerun the same command with hydra.sweep.dir={folder} to resume"
     out_dir = _LAST_JOB.get("out_dir")
@@ -242,7 +243,8 @@ def _check(overrides: list[str]) -> int:
         print(f"livesim-check: {err}", file=sys.stderr)
         return 2
     print(f"livesim-check: scenario '{params.scenario}', policy '{params.policy.name}', engine {params.engine}, "
-          f"{params.population.viewers:,} viewers × {params.days} days, seeds {params.seed} and {params.seed + 1}")
+          f"{params.population.viewers:,} viewers × {params.days} day{'s' * (params.days != 1)}, "
+          f"seeds {params.seed} and {params.seed + 1}")
     checks = check_scenario(params)
     for c in checks:
         print(f"  [{'ok' if c.passed else 'FAIL'}] {c.name}: {c.detail}")
