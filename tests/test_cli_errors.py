@@ -161,6 +161,22 @@ def test_a_bad_value_in_a_sweep_is_the_same_paragraph(monkeypatch, tmp_path, cap
     assert "(no run of this sweep was started)" in err
 
 
+def test_a_sweep_whose_values_break_a_rule_only_together_stops_before_any_run(monkeypatch, tmp_path, capsys):
+    # Each value is fine alone; suspending at 3 strikes but restricting at 5 is not.
+    err = livesim_error(monkeypatch, tmp_path, capsys, "-m", *FAST, "policy.strikes_to_restrict=1,5",
+                        "policy.strikes_to_suspend=3", "seed=0,1")
+    assert "The sweep's run with `policy.strikes_to_restrict=5 seed=0` is invalid:" in err
+    assert "`policy.strikes_to_suspend` must be ≥ `policy.strikes_to_restrict` (got 3 < 5)" in err
+    assert err.rstrip().endswith("(no run of this sweep was started)")
+
+
+def test_a_glob_sweep_over_a_config_group_is_checked_like_a_list():
+    from livesim.command_line import check_command_line
+
+    # Listing a group's options for glob() needs Hydra's config loader (it raised HydraException).
+    assert check_command_line(["policy=glob(*)", *FAST], multirun=True).population.viewers == 5_000
+
+
 def test_a_good_scenario_file_and_lenient_spellings_still_run(tmp_path, own_scenarios):
     (own_scenarios / "case.yaml").write_text("# @package _global_\nactors:\n  ring:\n    funder_share: 0.01\n")
     out = subprocess.run([LIVESIM, *FAST, "scenario=case", searchpath(own_scenarios), "policy.name=5",
@@ -270,3 +286,10 @@ def test_a_ctrl_c_before_any_job_of_this_process_still_names_the_sweep_folder(mo
         main(["-m", "seed=0,1"])
     assert stop.value.code == 130
     assert capsys.readouterr().err.rstrip().endswith(f"hydra.sweep.dir={tmp_path} to resume")
+
+
+def test_an_earlier_interrupt_in_the_process_does_not_turn_a_later_error_into_one(monkeypatch, tmp_path, capsys):
+    cli._INTERRUPTED.append(True)  # left behind by an earlier call in this process
+    err = livesim_error(monkeypatch, tmp_path, capsys, "days=-1")
+    assert "Invalid value -1 for `days`" in err and "interrupted" not in err
+    assert signal.getsignal(signal.SIGINT) is not cli._note_interrupt  # the caller's handler is back

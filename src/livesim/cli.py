@@ -10,6 +10,7 @@ import logging
 import shlex
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -95,6 +96,7 @@ _LAST_JOB: dict[str, Path | None] = {}
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def _app(cfg: DictConfig) -> tuple[float, ...]:
     hc = HydraConfig.get()
+    warnings.formatwarning = _warning_line  # again here: under joblib, Ray or Slurm a job runs in a worker
     # Hydra sets the root logger to INFO; Mesa would then log every hourly step.
     logging.getLogger("MESA").setLevel(logging.WARNING)
     out_dir = Path(hc.runtime.output_dir)
@@ -160,8 +162,13 @@ def main(argv: list[str] | None = None) -> None:
     multirun = bool(args.multirun) or "hydra.mode=MULTIRUN" in args.overrides
     own_tree = not (args.help or args.hydra_help or args.shell_completion or args.info or args.config_path
                     or args.config_name or args.config_dir or args.experimental_rerun)
-    signal.signal(signal.SIGINT, _note_interrupt)
-    warnings.formatwarning = _warning_line
+    # A process may call main more than once (tests do): nothing of an earlier call carries over.
+    _INTERRUPTED.clear()
+    _LAST_JOB.clear()
+    STARTED_SWEEP.clear()
+    in_main_thread = threading.current_thread() is threading.main_thread()  # signals need it
+    previous_handler = signal.signal(signal.SIGINT, _note_interrupt) if in_main_thread else None
+    previous_format, warnings.formatwarning = warnings.formatwarning, _warning_line
     try:
         if own_tree:  # not help, nor another config tree (Hydra's alone)
             try:
@@ -179,6 +186,10 @@ def main(argv: list[str] | None = None) -> None:
         if _INTERRUPTED and stop.code not in (0, None):
             _exit_interrupted(multirun)
         raise
+    finally:
+        warnings.formatwarning = previous_format
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
 
 
 def _warning_line(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> str:

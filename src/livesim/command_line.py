@@ -10,6 +10,8 @@ before Hydra starts. Like ``livesim.cli``, this module is Hydra's side of the ed
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Callable, Iterator
 from importlib.resources import files
@@ -201,6 +203,37 @@ def _variants(overrides: list[Override], options: Callable[[str], list[str]]) ->
             yield [*base[:index], f"{element}={name}", *base[index + 1:]]
 
 
+#: A sweep with more runs than this has its cross-key rules checked as each job starts, not up front.
+MAX_CHECKED_COMBINATIONS = 10_000
+
+
+def _check_combinations(composed: list[Params], parsed: list[Override]) -> None:
+    """Every combination of a sweep's swept values must make valid :class:`Params`.
+
+    Each swept value is checked on its own already; this catches the rules that tie keys together
+    (e.g. ``policy.strikes_to_suspend`` ≥ ``policy.strikes_to_restrict``), which would otherwise
+    stop the sweep at the first job that breaks one, after the earlier jobs ran.
+    """
+    leaves = leaf_fields()
+    swept: list[tuple[str, list[Any]]] = []
+    for o in parsed:
+        if o.is_sweep_override() and o.key_or_group in leaves:
+            values = _values(o)
+            if values and not any(isinstance(v, str) and "${" in v for v in values):
+                swept.append((o.key_or_group, values))
+    if not swept or len(composed) * math.prod(len(v) for _, v in swept) > MAX_CHECKED_COMBINATIONS:
+        return
+    keys = [key for key, _ in swept]
+    for params in composed:
+        for combination in itertools.product(*(values for _, values in swept)):
+            try:
+                params.replace(**dict(zip(keys, combination, strict=True)))
+            except ConfigError as err:
+                shown = " ".join(f"{k}={v}" for k, v in zip(keys, combination, strict=True))
+                world = f" (scenario {params.scenario}, policy {params.policy.name})" if len(composed) > 1 else ""
+                raise ConfigError(f"The sweep's run with `{shown}`{world} is invalid: {err}") from None
+
+
 def _composition_error(err: ConfigCompositionException, sources: _Sources) -> ConfigError:
     """Hydra's error while merging a config file, as one paragraph naming the file and the key."""
     match = re.match(r"In '([^']+)': \w+ raised while composing config", str(err))
@@ -326,12 +359,14 @@ def check_command_line(overrides: list[str], *, multirun: bool = False) -> Param
                     known[group] = loader.get_group_options(group, ObjectType.CONFIG, "config", searchpath)
                 return known[group]
 
+            # glob() sweeps over config groups list the group's options through the loader.
+            parsed = OverridesParser.create(config_loader=loader).parse_overrides(overrides)
             for o in parsed:
                 _check_override(o, multirun, options)
-            variants = _variants(parsed, options)
-            params = _compose(next(variants), sources)
-            for variant in variants:
-                _compose(variant, sources)
+            composed = [_compose(variant, sources) for variant in _variants(parsed, options)]
+            if multirun:
+                _check_combinations(composed, parsed)
+            params = composed[0]
     finally:
         HydraConfig.instance().cfg = previous  # the check leaves no trace for Hydra's own run
     return params
