@@ -16,7 +16,7 @@ from report_fixtures import LEVER, make_sweep
 import livesim.report.build
 from livesim.callbacks import SweepProgress, SweepReport, _finished_runs, _grid_job_dirs
 from livesim.report.aggregate import load_sweep
-from livesim.results import SWEEP_STATE, atomic_write, is_complete, read_sweep_state
+from livesim.results import atomic_write, is_complete, read_sweep_state
 
 GRID = [f"{LEVER}=0.5,0.7", "seed=0,1,2"]  # make_sweep's six runs, in Hydra's job order
 
@@ -159,7 +159,6 @@ def test_a_single_run_does_not_touch_a_sweep_folder(tmp_path, capsys):
     progress.on_job_start(config)
     progress.on_job_end(config, JobReturn(status=JobStatus.COMPLETED))
     assert not (tmp_path / "no-sweep").exists() and capsys.readouterr().err == ""
-    assert not (tmp_path / SWEEP_STATE).exists()
 
 
 def test_no_report_is_attempted_when_no_run_finished(sweep_dir, capsys, monkeypatch):

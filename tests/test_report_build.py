@@ -137,3 +137,12 @@ def test_a_run_from_uncommitted_code_is_flagged_in_the_reproducibility_block(tmp
     first.write_text(json.dumps({**json.loads(first.read_text()), "git_commit": "abc1234-dirty"}))
     md = write_report(tmp_path).markdown.read_text()
     assert "abc1234-dirty" in md and "uncommitted changes, so the commit alone may not reproduce it" in md
+
+
+def test_a_rebuilt_report_leaves_no_chart_of_an_earlier_report(tmp_path):
+    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=range(2))
+    stale = tmp_path / "plots" / "outcome_a_metric_this_report_does_not_have.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    write_report(tmp_path)
+    assert not stale.exists() and any((tmp_path / "plots").glob("*.png"))

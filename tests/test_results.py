@@ -1,4 +1,5 @@
 import json
+import stat
 
 import pytest
 
@@ -53,3 +54,11 @@ def test_the_summary_write_run_writes_is_complete_by_the_shared_rule(tmp_path):
     summary, problem = check_summary(tmp_path)
     assert problem is None and summary["status"] == "complete"
     assert complete_summary(tmp_path) == summary
+
+
+def test_written_files_are_as_readable_as_any_file_the_user_makes(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    written = atomic_write(tmp_path / "summary.json", "{}")
+    # mkstemp makes its file private (0600), which the rename would keep in a shared results folder.
+    assert stat.S_IMODE(written.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode) != 0o600

@@ -170,6 +170,12 @@ def test_git_commit_names_the_checkout_and_marks_uncommitted_changes(tmp_path, m
     assert commit() == head
     (pkg / "new_module.py").write_text("")  # untracked files are not the checkout's code
     assert commit() == head
+    (tmp_path / "repo" / "README.md").write_text("notes\n")
+    git("add", "README.md")
+    git("commit", "-qm", "readme")
+    head = subprocess.run(["git", "-C", str(pkg), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    (tmp_path / "repo" / "README.md").write_text("more notes\n")  # not what decides results
+    assert commit() == head
     (pkg / "__init__.py").write_text("x = 2\n")
     assert commit() == f"{head}-dirty"
     git_commit.cache_clear()

@@ -227,7 +227,7 @@ class SweepReport(Callback):
         try:
             from livesim.report.build import write_report
 
-            report = write_report(sweep_dir)
+            report = write_report(sweep_dir.resolve())  # an absolute path: it is printed
         except Exception as err:  # every run is saved already; a report failure must not hide that
             print(f"livesim: the sweep finished but its report failed ({err}); "
                   f"retry with `livesim-report {sweep_dir}`", file=sys.stderr)

@@ -224,7 +224,7 @@ typology asked for has accounts at this population size, and harm (or enforcemen
 actors) appears exactly when the world has some. Takes the same overrides as `livesim`, e.g.
 
   livesim-check scenario=my_case
-  livesim-check scenario=my_case engine=mesa population=small days=3
+  livesim-check scenario=my_case engine=mesa population.viewers=20000 days=3
 
 It runs the configuration three times and writes nothing. Exit status: 0 all checks passed,
 1 a check failed, 2 the configuration is invalid."""

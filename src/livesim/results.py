@@ -29,6 +29,15 @@ SWEEP_STATE = ".livesim_sweep.json"  # in a sweep folder: size, start time and c
 COMPLETE = "complete"  # the ``status`` of a finished run's summary; write_run writes nothing else
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def atomic_write(path: Path, data: str | bytes) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` through a temporary file and a rename; return ``path``.
 
@@ -40,6 +49,7 @@ def atomic_write(path: Path, data: str | bytes) -> Path:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes it private; results are shared like any file
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

@@ -48,12 +48,17 @@ def simulate(params: Params, progress: Progress | None = None) -> RunResult:
     return run_core(params, progress=progress)
 
 
+#: What in a checkout decides a run's results (paths from the repository's top).
+_SOURCES = ("src", "configs", "scenarios", "pyproject.toml")
+
+
 @lru_cache(maxsize=1)
 def git_commit() -> str | None:
     """The commit of the livesim source tree when it is a git checkout (else None).
 
-    With ``-dirty`` appended when tracked files differ from that commit: the run's code (or
-    config tree) may then not be the commit's, and the report's reproducibility block says so.
+    With ``-dirty`` appended when tracked files of the code, the config tree, the scenarios or the
+    package definition differ from that commit: the run may then not be the commit's, and the
+    report's reproducibility block says so (the README or tests do not count).
     """
     here = str(Path(livesim.__file__).resolve().parent)
 
@@ -68,7 +73,8 @@ def git_commit() -> str | None:
     commit = git("rev-parse", "HEAD")
     if not commit:
         return None
-    changes = git("status", "--porcelain", "--untracked-files=no")
+    changes = git("status", "--porcelain", "--untracked-files=no", "--",
+                  *(f":(top){part}" for part in _SOURCES))
     return f"{commit}-dirty" if changes else commit
 
 

@@ -315,9 +315,13 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
     atomic_write(out / "runs.csv", sweep.runs.to_csv(index=False))
     atomic_write(out / "missing.csv", sweep.missing.to_csv(index=False))
     atomic_write(out / "summary.csv", summary.to_csv())
+    written = {f"{plot.name}.png" for world in worlds for plot in world.plots}
     for world in worlds:
         for plot in world.plots:
             atomic_write(out / "plots" / f"{plot.name}.png", plot.png)
+    for stale in (out / "plots").glob("*.png"):  # an earlier report's charts this one does not have
+        if stale.name not in written:
+            stale.unlink()
     markdown = atomic_write(out / "report.md", markdown_text)
     html = atomic_write(out / "report.html", html_text)
 
