@@ -26,10 +26,9 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from livesim.params import ConfigError, check_value
 from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, file_signature, is_complete, read_sweep_state
 
-__all__ = ["SweepProgress", "SweepReport", "check_sweep_values", "count_sweep_jobs"]
+__all__ = ["SweepProgress", "SweepReport", "count_sweep_jobs"]
 
 
 def count_sweep_jobs(overrides: list[str]) -> int:
@@ -39,25 +38,6 @@ def count_sweep_jobs(overrides: list[str]) -> int:
         if override.is_sweep_override():
             total *= sum(1 for _ in override.sweep_string_iterator())
     return total
-
-
-def check_sweep_values(overrides: list[str]) -> None:
-    """Check every value a sweep will try for schema keys, before any job starts.
-
-    Raises :class:`~livesim.params.ConfigError` for the first out-of-range or mistyped value, so
-    a sweep with one bad point stops at once instead of after the points before it.
-    """
-    for override in OverridesParser.create().parse_overrides(overrides):
-        key = override.get_key_element()
-        if override.is_sweep_override():
-            try:
-                values = list(override.sweep_iterator())
-            except Exception:  # interval sweeps (for optimisers) have no finite list to check
-                continue
-        else:
-            values = [override.value()]
-        for value in values:
-            check_value(key, value)
 
 
 def _grid_job_dirs(config: DictConfig) -> list[str] | None:
@@ -147,13 +127,10 @@ class SweepProgress(Callback):
         self._at_start: dict[str, tuple[int, int, int] | None] = {}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Check every swept value, then record the sweep's runs and start time in the sweep directory."""
+        """Record the sweep's runs, start time and resume command in the sweep directory, and say where it writes."""
+        # Every swept value (and every combination) was checked before Hydra started: see
+        # livesim.command_line.check_command_line.
         sweep_dir = Path(config.hydra.sweep.dir)
-        try:
-            check_sweep_values(list(config.hydra.overrides.task))
-        except ConfigError as err:
-            print(f"livesim: {err} (no run of this sweep was started)", file=sys.stderr, flush=True)
-            sys.exit(2)
         jobs = _grid_job_dirs(config)
         try:
             # A grid sweep's runs are known; an optimising sweeper says how many trials it runs.
