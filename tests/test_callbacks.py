@@ -172,3 +172,11 @@ def test_no_report_is_attempted_when_no_run_finished(sweep_dir, capsys, monkeypa
     SweepReport().on_multirun_end(_config(sweep_dir))
     assert capsys.readouterr().err == (f"livesim: no run of the sweep in {sweep_dir} finished, "
                                        "so no report was written\n")
+
+
+def test_the_resume_command_keeps_an_interpolation_as_typed(tmp_path):
+    from livesim.callbacks import _resume_command
+
+    config = _config(tmp_path, task=["seed=0,1", "policy.name=${seed}"])
+    # Resolved in the parent, it would read policy.name=0 and give seed 1 another config on resume.
+    assert _resume_command(config, tmp_path) == f"livesim -m seed=0,1 'policy.name=${{seed}}' hydra.sweep.dir={tmp_path}"

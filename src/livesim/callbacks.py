@@ -31,6 +31,11 @@ from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, file_signature, 
 __all__ = ["SweepProgress", "SweepReport", "count_sweep_jobs"]
 
 
+def _overrides(config: DictConfig, which: str) -> list[str]:
+    """The command line's ``task`` or ``hydra`` overrides as typed (``${...}`` left unresolved)."""
+    return list(OmegaConf.to_container(config.hydra.overrides[which], resolve=False))
+
+
 def count_sweep_jobs(overrides: list[str]) -> int:
     """Number of jobs a basic sweep over ``overrides`` launches (product of the sweep sizes)."""
     total = 1
@@ -56,7 +61,7 @@ def _grid_job_dirs(config: DictConfig) -> list[str] | None:
             return None
         parser = OverridesParser.create()
         params = config.hydra.sweeper.get("params") or {}
-        strings = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
+        strings = [f"{k}={v}" for k, v in params.items()] + _overrides(config, "task")
         (jobs,) = BasicSweeper.split_arguments(parser.parse_overrides(strings), None)
         naming = config.hydra.job.config.override_dirname
         job_cfg = copy.deepcopy(config)
@@ -108,7 +113,7 @@ def _is_multirun(config: DictConfig) -> bool:
 
 def _resume_command(config: DictConfig, sweep_dir: Path) -> str:
     """The command that reruns this sweep in ``sweep_dir``, skipping the runs already complete."""
-    overrides = [o for o in [*config.hydra.overrides.task, *config.hydra.overrides.hydra]
+    overrides = [o for o in [*_overrides(config, "task"), *_overrides(config, "hydra")]
                  if not o.startswith(("hydra.mode=", "hydra.sweep.dir="))]
     return " ".join(["livesim -m", *(shlex.quote(o) for o in overrides),
                      shlex.quote(f"hydra.sweep.dir={sweep_dir}")])
@@ -135,13 +140,13 @@ class SweepProgress(Callback):
         try:
             # A grid sweep's runs are known; an optimising sweeper says how many trials it runs.
             total = len(jobs) if jobs is not None else int(
-                config.hydra.sweeper.get("n_trials") or count_sweep_jobs(list(config.hydra.overrides.task)))
+                config.hydra.sweeper.get("n_trials") or count_sweep_jobs(_overrides(config, "task")))
         except Exception:  # an exotic sweeper syntax: progress without a total
             total = 0
         done = _finished_runs(sweep_dir, jobs)
         if jobs is None and total:
             done = min(done, total)
-        overrides = [o for o in [*config.hydra.overrides.hydra, *config.hydra.overrides.task]
+        overrides = [o for o in [*_overrides(config, "hydra"), *_overrides(config, "task")]
                      if not o.startswith("hydra.mode=")]  # Hydra adds it itself for -m
         command = "livesim -m " + " ".join(shlex.quote(o) for o in overrides)
         state = {"total": total, "started": time.time(), "done_at_start": done, "command": command,
@@ -176,7 +181,7 @@ class SweepProgress(Callback):
         before = self._at_start.pop(out_dir, None)
         if (getattr(job_return, "status", None) == JobStatus.COMPLETED and before is not None
                 and file_signature(Path(out_dir) / SUMMARY) == before and is_complete(Path(out_dir))):
-            print(f"  run {config.hydra.job.num}: {' '.join(config.hydra.overrides.task)} "
+            print(f"  run {config.hydra.job.num}: {' '.join(_overrides(config, 'task'))} "
                   "already complete, skipped", file=sys.stderr, flush=True)
             return
         total = state.get("total") or 0
