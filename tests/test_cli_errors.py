@@ -293,3 +293,19 @@ def test_an_earlier_interrupt_in_the_process_does_not_turn_a_later_error_into_on
     err = livesim_error(monkeypatch, tmp_path, capsys, "days=-1")
     assert "Invalid value -1 for `days`" in err and "interrupted" not in err
     assert signal.getsignal(signal.SIGINT) is not cli._note_interrupt  # the caller's handler is back
+
+
+def test_a_ctrl_c_while_the_command_is_still_importing_is_one_line_too(monkeypatch, capsys):
+    import livesim.commands as commands
+
+    def interrupted_import(name):
+        raise KeyboardInterrupt  # what a Ctrl-C during numpy's, scipy's or Hydra's import raises
+
+    monkeypatch.setattr(commands.importlib, "import_module", interrupted_import)
+    for command in (commands.livesim, commands.livesim_check, commands.livesim_report):
+        with pytest.raises(SystemExit) as stop:
+            command()
+        assert stop.value.code == 130
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"{name}: interrupted while starting; nothing was run or written"
+                                for name in ("livesim", "livesim-check", "livesim-report")]
