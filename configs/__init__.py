@@ -10,7 +10,11 @@ import os
 
 from omegaconf import OmegaConf
 
-__all__ = ["new_dir"]
+__all__ = ["new_dir", "settings"]
+
+#: ``create_folders`` is turned off when a command only shows the config (``--cfg``): the run and
+#: sweep folders then resolve to their names without being made.
+settings = {"create_folders": True}
 
 
 def new_dir(base: str) -> str:
@@ -20,6 +24,8 @@ def new_dir(base: str) -> str:
     share a folder: the first gets ``<time>``, the next ``<time>_2``. The resolver is cached, so
     a config resolves it (and creates a folder) once, and a sweep's jobs share the parent's.
     """
+    if not settings["create_folders"]:
+        return base
     os.makedirs(os.path.dirname(base) or ".", exist_ok=True)
     candidate, n = base, 1
     while True:

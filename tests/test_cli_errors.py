@@ -309,3 +309,10 @@ def test_a_ctrl_c_while_the_command_is_still_importing_is_one_line_too(monkeypat
     err = capsys.readouterr().err
     assert err.splitlines() == [f"{name}: interrupted while starting; nothing was run or written"
                                 for name in ("livesim", "livesim-check", "livesim-report")]
+
+
+def test_showing_the_resolved_config_makes_no_run_folder(tmp_path):
+    out = subprocess.run([LIVESIM, "--cfg", "all", "--resolve"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "dir: results/runs/" in out.stdout and list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+import livesim.configs as config_tree
 from livesim.callbacks import STARTED_SWEEP
 from livesim.command_line import CONFIG_DIR, check_command_line
 from livesim.params import ConfigError, params_from_dict
@@ -169,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     in_main_thread = threading.current_thread() is threading.main_thread()  # signals need it
     previous_handler = signal.signal(signal.SIGINT, _note_interrupt) if in_main_thread else None
     previous_format, warnings.formatwarning = warnings.formatwarning, _warning_line
+    config_tree.settings["create_folders"] = not args.cfg  # --cfg shows the config: no run folder
     try:
         if own_tree:  # not help, nor another config tree (Hydra's alone)
             try:
