@@ -184,3 +184,8 @@ def test_summary_without_status_is_a_missing_run_not_a_complete_one(tmp_path):
     (row,) = sweep.missing.itertuples(index=False)
     assert (row.run_dir, row.seed) == ("0", 0)  # still identified from the summary's own record
     assert row.reason == "summary.json has no status (a finished run's is 'complete')"
+
+
+def test_close_but_different_lever_levels_stay_apart(tmp_path):
+    make_sweep(tmp_path, thresholds=(1234567.0, 1234568.0), seeds=range(2), metrics=lambda t, s: metrics_for(0.5, s))
+    assert len(load_sweep(tmp_path).points) == 2  # six significant digits merged them into 1234570

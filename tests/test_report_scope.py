@@ -70,11 +70,14 @@ def test_points_with_fewer_seeds_are_flagged_and_the_headline_says_incomplete(tm
                skip={(0.9, 4)}, fail={(0.7, 2): "RuntimeError: boom"})
     report = write_report(tmp_path, max_harm=1e9)
     rec = report.recommendation
-    assert rec.point is not None  # every point has runs: a ranking exists, with flags
-    assert rec.headline.startswith("INCOMPLETE SWEEP (18 of 20 runs complete) — Recommended: ")
+    # Every point has runs, but a point's mean over fewer seeds is over other worlds: seed-to-seed
+    # variation dwarfs a policy's effect, so a missing run could decide the ranking. No answer.
+    assert rec.point is None
+    assert rec.headline.startswith("INCOMPLETE SWEEP (18 of 20 runs complete) — No recommendation: 2 of 4 "
+                                   "policy points lack some of the sweep's seeds")
+    assert f"{LEVER}=0.7 (4 of 5 seeds)" in rec.headline
     md = report.markdown.read_text()
     assert f"`{LEVER}=0.7` (⚠ 4 of 5 seeds)" in md or f"`{LEVER}=0.7` (◆ frontier, ⚠ 4 of 5" in md
-    assert "⚠ 4 of 5 seeds" in " ".join(rec.details)
     assert "fewer complete seeds than planned: `0.7` (4 of 5), `0.9` (4 of 5)" in md
 
 

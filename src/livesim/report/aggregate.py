@@ -53,9 +53,9 @@ __all__ = [
 SEED = "seed"
 WORLD = "world"
 """Column of the runs and missing tables naming a run's world, present when a sweep has several."""
-SIG_DIGITS = 6
+SIG_DIGITS = 12
 """Float lever values are rounded to this many significant digits (Hydra's ``range`` gives
-``0.7000000000000001``)."""
+``0.7000000000000001``; fewer digits would merge levels such as caps of 1234567 and 1234568)."""
 
 LEDGER_TOLERANCE = 1e-6
 """Largest ``ledger.imbalance`` (currency units, relative to the run's gross revenue, at least 1)
@@ -104,7 +104,7 @@ def normalize_value(text: str) -> Value:
     -------
     int, float, bool, str or None
         ``null`` becomes None, ``true``/``false`` booleans, integers int, other numbers float
-        rounded to six significant digits (so ``0.7000000000000001`` equals ``0.7``); quoted
+        rounded to twelve significant digits (so ``0.7000000000000001`` equals ``0.7``); quoted
         strings lose their quotes; anything else stays a string.
     """
     s = text.strip()

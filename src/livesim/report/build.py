@@ -168,17 +168,22 @@ def _single_point(summary: pd.DataFrame, limits: dict[str, float], where: str) -
         limits, ())
 
 
-def _not_comparable(coverage_empty: tuple[str, ...], n_points: int, n_done: int,
-                    n_planned: int, limits: dict[str, float], resume: str) -> Recommendation:
-    shown = "; ".join(coverage_empty[:8]) + (
-        f" and {len(coverage_empty) - 8} more" if len(coverage_empty) > 8 else "")
+def _not_comparable(coverage_empty: tuple[str, ...], coverage_short: dict[str, tuple[int, int]],
+                    n_points: int, n_done: int, n_planned: int, limits: dict[str, float],
+                    resume: str) -> Recommendation:
+    lacking = [*coverage_empty, *(f"{p} ({have} of {want} seeds)" for p, (have, want) in coverage_short.items())]
+    shown = "; ".join(lacking[:8]) + (f" and {len(lacking) - 8} more" if len(lacking) > 8 else "")
+    why = (f"{len(coverage_empty)} of {n_points} policy points have no complete run" if coverage_empty
+           else f"{len(coverage_short)} of {n_points} policy points lack some of the sweep's seeds")
     return Recommendation(
-        None, f"No recommendation: {len(coverage_empty)} of {n_points} policy points have no "
-        f"complete run ({shown}), so the points cannot be compared until those runs exist.",
+        None, f"No recommendation: {why} ({shown}), so the points cannot be compared until "
+        "those runs exist.",
         (f"Only {n_done} of {n_planned} planned runs completed. Any answer ranks each point of "
          "the grid against the others; with points missing, the best of those that ran need "
          "not be the best of the grid, so none is named — not even among the points that did "
-         "run.",
+         "run. A point missing a seed is not comparable either: runs with the same seed share "
+         "their world, and seed-to-seed variation dwarfs a policy's effect, so its mean over "
+         "other seeds is not comparable with the others' means.",
          "The tables and charts below show the points with complete runs, for inspection only.",
          f"Resume the sweep (finished runs are kept and skipped), then rebuild this report: "
          f"`{resume}`."),
@@ -201,8 +206,8 @@ def _world_report(sweep: Sweep, label: str, baseline: str | None, limits: dict[s
     summary = summarize(part, baseline)
     frontier = pareto_front(summary, objectives)
     where = "this world has" if several else "the sweep has"
-    if coverage.empty:
-        rec = _not_comparable(coverage.empty, len(coverage.seeds), coverage.n_complete,
+    if coverage.empty or coverage.short:
+        rec = _not_comparable(coverage.empty, coverage.short, len(coverage.seeds), coverage.n_complete,
                               coverage.n_planned, limits, resume)
     elif len(part.points) == 1:
         rec = _single_point(summary, limits, where)
