@@ -299,3 +299,18 @@ def test_without_limits_the_report_names_the_highest_net_point_but_recommends_no
     assert "★ highest net, not a recommendation" in md
     assert "Recommended" not in md and "★ recommended" not in md
     assert "highest net, not a recommendation: " in md  # the daily chart's legend label
+
+
+def test_the_resume_command_names_the_sweep_folder_absolutely(tmp_path, monkeypatch):
+    from livesim.report.aggregate import load_sweep
+    from livesim.report.build import resume_command
+
+    make_sweep(tmp_path / "sw", thresholds=(0.5, 0.9), seeds=range(2), metrics=core_metrics)
+    monkeypatch.chdir(tmp_path)
+    recorded = resume_command(load_sweep("sw"))  # the fixture's command, plus the folder
+    for summary in (tmp_path / "sw").glob("*/summary.json"):  # as a sweep run with hydra.sweep.dir=sw
+        data = json.loads(summary.read_text())
+        summary.write_text(json.dumps({**data, "sweep_command": "livesim -m 'seed=range(0,2)' hydra.sweep.dir=sw"}))
+    # Recorded relative to where the sweep was started: from elsewhere it would start a new sweep.
+    assert resume_command(load_sweep("sw")) == f"livesim -m 'seed=range(0,2)' hydra.sweep.dir={tmp_path / 'sw'}"
+    assert recorded.endswith(f" hydra.sweep.dir={tmp_path / 'sw'}") and recorded.count("hydra.sweep.dir=") == 1

@@ -104,11 +104,16 @@ def _command(sweep_dir: str | Path, baseline: str | None, max_harm: float | None
 def resume_command(sweep: Sweep) -> str:
     """The command that resumes the sweep in its folder (finished runs are skipped)."""
     command = sweep.provenance.sweep_command
+    folder = shlex.quote(f"hydra.sweep.dir={Path(sweep.root).resolve()}")
     if not command:
-        return f"<the sweep's livesim -m command> hydra.sweep.dir={shlex.quote(str(sweep.root))}"
-    if "hydra.sweep.dir=" in command:
-        return command
-    return f"{command} hydra.sweep.dir={shlex.quote(str(sweep.root))}"
+        return f"<the sweep's livesim -m command> {folder}"
+    # A recorded (possibly relative) sweep folder is replaced by the absolute one: the command
+    # then resumes this sweep from wherever it is run.
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return f"{command} {folder}"
+    return shlex.join(w for w in words if not w.startswith("hydra.sweep.dir=")) + f" {folder}"
 
 
 def _no_complete_run(sweep: Sweep) -> ReportError:
