@@ -89,7 +89,7 @@ def _day_progress() -> Callable[[int, int], None]:
     return show
 
 
-#: The folders of the latest job this process ran (for the message after a Ctrl-C: Hydra puts
+#: The folder of the latest single run this process ran (for the message after a Ctrl-C: Hydra puts
 #: its own config back as the interrupt unwinds, so the job's cannot be read then).
 _LAST_JOB: dict[str, Path | None] = {}
 
@@ -101,7 +101,7 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
     # Hydra sets the root logger to INFO; Mesa would then log every hourly step.
     logging.getLogger("MESA").setLevel(logging.WARNING)
     out_dir = Path(hc.runtime.output_dir)
-    _LAST_JOB.update(out_dir=out_dir, sweep_dir=Path(hc.sweep.dir) if hc.mode == RunMode.MULTIRUN else None)
+    _LAST_JOB.update(out_dir=out_dir)
     overrides = list(hc.overrides.task)
     try:
         params = params_from_dict(OmegaConf.to_container(cfg, resolve=True))
@@ -140,7 +140,7 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
 def _interrupted(multirun: bool) -> str:
     """What a Ctrl-C left behind, in one line."""
     if multirun:
-        sweep_dir = _LAST_JOB.get("sweep_dir") or STARTED_SWEEP.get("dir")
+        sweep_dir = STARTED_SWEEP.get("dir")  # recorded by the sweep callback in this (the parent) process
         folder = shlex.quote(str(sweep_dir.resolve())) if sweep_dir else "<the sweep's folder>"
         return f"interrupted; finished runs are kept — rerun the same command with hydra.sweep.dir={folder} to resume"
     out_dir = _LAST_JOB.get("out_dir")

@@ -81,7 +81,12 @@ def git_commit() -> str | None:
 def finished_run(params: Params, out_dir: Path) -> dict[str, Any] | None:
     """The summary of a finished run of this very config in ``out_dir`` (what a resume keeps), else None."""
     previous = complete_summary(Path(out_dir))
-    return previous if previous is not None and previous.get("config") == params.to_dict() else None
+    return previous if _of_config(previous, params) else None
+
+
+def _of_config(summary: dict[str, Any] | None, params: Params) -> bool:
+    """Whether ``summary`` is a finished run of exactly ``params`` (what a resume keeps)."""
+    return summary is not None and summary.get("config") == params.to_dict()
 
 
 def _claim(out_dir: Path) -> dict[str, Any]:
@@ -123,11 +128,10 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: 
     another run has claimed it or written its summary there since.
     """
     out_dir = Path(out_dir)
-    config = params.to_dict()
     summary_at_start = file_signature(out_dir / SUMMARY)
     previous = complete_summary(out_dir)
     # Resume only the very same run: a folder reused with another config is run again.
-    same = previous is not None and previous.get("config") == config
+    same = _of_config(previous, params)
     if resume and same:
         return previous
     if previous is not None:
@@ -136,6 +140,6 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: 
     claim = _claim(out_dir)
     result = simulate(params, progress)
     _check_still_ours(out_dir, claim, summary_at_start)
-    write_run(out_dir, result.metrics, result.daily, config, seed=params.seed,
+    write_run(out_dir, result.metrics, result.daily, params.to_dict(), seed=params.seed,
               version=livesim.__version__, engine=params.engine, **extra)
     return read_summary(out_dir)
