@@ -52,6 +52,8 @@ class Adversaries:
         self.is_ring = role == V_RING
         self.is_fraud = role == V_FRAUD
         self.is_bot = role == V_BOT
+        self.moves_money = self.is_ring | self.is_fraud  # bots only watch, and send warm-up gifts
+        self.ring_rows = self.actors[self.is_ring]
         # Ring membership: creators of each ring, padded with -1.
         n_rings = world.n_rings
         per = self.act.ring.creators_per_ring
@@ -91,35 +93,17 @@ class Adversaries:
         for rows in self.replace_due.pop(day, []):
             self._wake(rows, day)
         a = self.actors
-        ring = self.act.ring
-        if self.is_ring.any():
-            rings = v.group[a[self.is_ring]]
-            members = self.ring_creators[rings]
-            k = self.ring_size[rings]
-            if ring.pattern == "fan_in":
-                pick = np.zeros(rings.size, np.int64)
-            elif ring.pattern == "fan_out":
-                pick = (np.arange(rings.size) + day) % np.maximum(k, 1)
-            else:  # layered: a fresh random route each day
-                pick = streams.get("adversaries", day).integers(0, np.maximum(k, 1))
-            each = np.arange(rings.size)
-            chosen = members[each, pick]
-            adaptive = v.adaptive[a[self.is_ring]]
-            # Adaptive funders move to a ring creator that is not actioned.
-            ok = self.enf.status[np.maximum(members, 0) + self.nv] == OK
-            ok &= members >= 0
-            first_ok = ok.argmax(axis=1)
-            moved_to = np.where(ok[each, first_ok], members[each, first_ok], chosen)
-            self.target[self.is_ring] = np.where(adaptive & ~ok[each, pick], moved_to, chosen)
-
+        if self.ring_rows.size:
+            self._route_rings(day, streams)
         active = v.active[a]
         adaptive = v.adaptive[a]
-        budget = np.full(a.size, 10 * self.params.economy.coin_price)  # a bot's warm-up gifts
-        money = ~self.is_bot
         self.group_key = self._group_keys()
-        if money.any() and self.groups.size:
-            gi = np.minimum(np.searchsorted(self.groups, self.group_key[money]), self.groups.size - 1)
-            known = self.groups[gi] == self.group_key[money]
+        budget = np.full(a.size, 10 * self.params.economy.coin_price)  # a bot's warm-up gifts
+        money = self.moves_money
+        if self.groups.size and money.any():
+            key = self.group_key[money]
+            gi = np.minimum(np.searchsorted(self.groups, key), self.groups.size - 1)
+            known = self.groups[gi] == key
             n_active = np.bincount(gi[active[money] & known], minlength=self.groups.size)
             budget[money] = np.where(known, self.group_total[gi] / np.maximum(n_active[gi], 1), 0.0)
         # Adaptive actors structure below the limits in force: caps, and the velocity rule when
@@ -128,9 +112,30 @@ class Adversaries:
         pol, det = self.params.policy, self.params.detection
         if pol.risk_threshold is not None or pol.review_threshold is not None:
             limit = np.minimum(limit, det.velocity_multiple * self.enf.usual_value[a] + det.velocity_floor)
-        structured = np.where(adaptive & money, np.minimum(budget, _SAFETY * limit), budget)
+        structuring = adaptive & money
+        structured = np.where(structuring, np.minimum(budget, _SAFETY * limit), budget)
         self.budget = np.where(active, structured, 0.0)
-        self._spread(day, budget - structured, active & adaptive & ~self.is_bot)
+        self._spread(day, budget - structured, active & structuring)
+
+    def _route_rings(self, day: int, streams: Streams) -> None:
+        """Today's ring creator of every funder: its pattern's pick, or for adaptive funders one not actioned."""
+        v = self.world.viewers
+        rings = v.group[self.ring_rows]
+        members = self.ring_creators[rings]
+        pattern = self.act.ring.pattern
+        if pattern == "fan_in":
+            pick = 0
+        elif pattern == "fan_out":
+            pick = (np.arange(rings.size) + day) % np.maximum(self.ring_size[rings], 1)
+        else:  # layered: a fresh random route each day
+            pick = streams.get("adversaries", day).integers(0, np.maximum(self.ring_size[rings], 1))
+        each = np.arange(rings.size)
+        chosen = members[each, pick]
+        # Adaptive funders move to a ring creator that is not actioned.
+        ok = (self.enf.status[np.maximum(members, 0) + self.nv] == OK) & (members >= 0)
+        first_ok = ok.argmax(axis=1)
+        moved_to = np.where(ok[each, first_ok], members[each, first_ok], chosen)
+        self.target[self.is_ring] = np.where(v.adaptive[self.ring_rows] & ~ok[each, pick], moved_to, chosen)
 
     def _group_keys(self) -> np.ndarray:
         """One key per actor for its ring or fraud cell (role and group); bots get -1."""
@@ -141,13 +146,13 @@ class Adversaries:
     def _spread(self, day: int, unmoved: np.ndarray, eligible: np.ndarray) -> None:
         """Adaptive rings and fraud cells wake reserve accounts for money they could not move."""
         v = self.world.viewers
-        wanting = (self.is_ring | self.is_fraud) & eligible & (unmoved > 0)
+        wanting = eligible & (unmoved > 0)  # eligible: adaptive ring funders and fraudsters
         if not wanting.any():
             return
         # One more account per group and day: spreading is gradual, as opening accounts is.
         # Usually every ring and cell wanting one has a spare of its own: wake those at once.
         keys = np.unique(self.group_key[wanting])
-        spare = self._spare_mask(self.is_ring | self.is_fraud).nonzero()[0]
+        spare = self._spare_mask(self.moves_money).nonzero()[0]
         by_key = spare[np.argsort(self.group_key[spare], kind="stable")]  # a group's spares stay in actor order
         spare_keys = self.group_key[by_key]
         own = np.minimum(np.searchsorted(spare_keys, keys), max(spare.size - 1, 0))

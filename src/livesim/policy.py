@@ -173,10 +173,10 @@ class Enforcement:
     def sender_cap(self, viewers: np.ndarray, day: int) -> np.ndarray:
         """Most each viewer may still gift today (currency; inf when no cap applies)."""
         pol = self.pol
-        age = day - self.born_day[viewers]
-        cap = np.full(viewers.size, np.inf if pol.daily_gift_cap is None else pol.daily_gift_cap)
+        cap = np.inf if pol.daily_gift_cap is None else pol.daily_gift_cap
         if pol.new_account_daily_cap is not None:
-            cap = np.where(age < pol.new_account_days, np.minimum(cap, pol.new_account_daily_cap), cap)
+            young = (day - self.born_day[viewers]) < pol.new_account_days
+            cap = np.where(young, min(cap, pol.new_account_daily_cap), cap)
         return np.maximum(cap - self.today_value[viewers], 0.0)
 
     def allowed(self, batch: GiftBatch, day: int, senders: Groups | None = None) -> np.ndarray:
