@@ -11,17 +11,22 @@ engines run the same ``N_SEEDS`` seeds, and for every metric tested:
    distribution symmetric about 0 (Wilcoxon signed-rank test, two-sided);
 2. **marginal shape** — the two samples are consistent with one distribution (two-sample
    Kolmogorov–Smirnov test, two-sided; conservative here because the pairs are correlated);
-3. **mean** — ``|mean(core − mesa)| < 4 · SE`` with ``SE = sd(core − mesa) / √N``.
+3. **mean** — the paired mean difference is inside its two-sided t interval:
+   ``|mean(core − mesa)| ≤ t · SE`` with ``SE = sd(core − mesa) / √n`` and ``t`` the Student
+   quantile (n − 1 degrees of freedom) at the same corrected level.
 
-Tests 1 and 2 run at a family-wise significance level ``ALPHA = 0.01`` per scenario, Bonferroni-
-corrected over the (2 × metrics) p-values of the scenario. Seeds are fixed, so the outcome is
-deterministic; were the draws re-keyed, a correct engine would fail a scenario with probability
-below 1 %. Passing means "no detectable difference", not proof of equality: the smallest shift
-these tests detect is about 4 · SE, printed with any failure. At ``N_SEEDS = 40`` that is about
-a quarter of ``revenue.gross`` in the small benign world (whales make a small world's revenue
-noisy), about a tenth of ``revenue.gross`` under card fraud and of ``enforcement.true_positives``,
-and about 1 % of viewer-hours online. :func:`test_the_check_catches_a_broken_engine` shows the
-check failing a Mesa engine with a planted bug.
+The three tests of every metric run at a family-wise significance level ``ALPHA = 0.01`` per
+scenario, Bonferroni-corrected over the (3 × metrics) tests of the scenario; over the five
+scenarios the suite's level is at most 5 %. Seeds are fixed, so the outcome is deterministic;
+were the draws re-keyed, correct engines would fail a scenario with probability below 1 %.
+A metric that can be null (``enforcement.precision`` when nothing was actioned) is compared on
+the seeds where both engines give a value. Passing means "no detectable difference", not proof
+of equality: the shift the mean test detects half the time is ``t · SE`` (printed with any
+failure). The benign world is 20,000 viewers because a small world's revenue is dominated by a
+few whales: there, at ``N_SEEDS = 40``, a 10 % error in the gift rate of one engine is caught
+(:func:`test_the_check_catches_a_broken_engine`; Wilcoxon p ≈ 1e-4 against a level of ≈ 7e-4, near
+the limit of what 40 seeds detect), where the 2,000-viewer world the other scenarios use missed
+even a 50 % error. The smaller worlds are for the rules that need dense bad actors.
 
 Why the seed is shared within a pair
 ------------------------------------
@@ -64,27 +69,30 @@ pytestmark = pytest.mark.slow
 
 N_SEEDS = 40
 ALPHA = 0.01
-SE_BOUND = 4.0
+TESTS_PER_METRIC = 3  # Wilcoxon, Kolmogorov–Smirnov, the mean's t interval
 
 SMALL = {"population.viewers": 2_000, "population.creators": 40, "days": 4}
+BENIGN_WORLD = {"population.viewers": 20_000, "population.creators": 400, "days": 4}
 ONLINE = "viewer_hours_online"  # sum of the daily ``viewers_online`` column (sessions)
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A small world, the metrics compared on it, and the harm it must produce."""
+    """A world, the metrics compared on it, and the harm it must produce."""
 
     overrides: dict
     metrics: tuple[str, ...]
     harm: str | None = None
+    world: tuple[tuple[str, int], ...] = tuple(SMALL.items())
 
 
 SCENARIOS = {
-    # scenarios/benign.yaml: no bad actors, baseline policy.
+    # scenarios/benign.yaml: no bad actors, baseline policy; a world big enough for revenue to
+    # be more than its whales.
     "benign": Scenario(
         {},
-        ("revenue.gross", "revenue.platform_net", "revenue.legit_blocked",
-         "enforcement.false_positives", "review.decisions", ONLINE)),
+        ("revenue.gross", "revenue.platform_net", "revenue.legit_blocked", "review.decisions", ONLINE),
+        world=tuple(BENIGN_WORLD.items())),
     # scenarios/laundering_ring.yaml, denser (20 funders, 2 rings), a higher automated threshold.
     "laundering_ring": Scenario(
         {"actors.ring.funder_share": 0.01, "actors.ring.creators_per_ring": 3,
@@ -108,11 +116,23 @@ SCENARIOS = {
         ("revenue.gross", "harm.minor_spend", "harm.violating_gifts", "harm.bot_diverted_gifts",
          "enforcement.true_positives", "review.decisions", ONLINE),
         harm="harm.minor_spend"),
+    # A trigger-happy policy (low thresholds, tiny review capacity, appeals decided next day)
+    # on a card-fraud world: the false positives and reversals the other scenarios almost never
+    # produce (they average under 0.03 benign accounts actioned a run).
+    "false_positives": Scenario(
+        {"actors.card_fraud.fraudster_share": 0.01, "detection.assumed_prevalence": 0.05,
+         "policy.risk_threshold": 0.05, "policy.review_threshold": 0.02, "policy.review_capacity": 3,
+         "policy.appeal_delay_days": 1},
+        ("enforcement.false_positives", "enforcement.fp_rate", "enforcement.legit_creators_actioned",
+         "enforcement.legit_gifters_actioned", "enforcement.actions", "enforcement.precision",
+         "enforcement.reversed_on_appeal", "revenue.legit_blocked"),
+        harm="enforcement.false_positives"),
 }
 
 
 def scenario_params(name: str, seed: int, **extra) -> Params:
-    return Params().replace(**SMALL, **SCENARIOS[name].overrides, **extra, seed=seed)
+    scenario = SCENARIOS[name]
+    return Params().replace(**dict(scenario.world), **scenario.overrides, **extra, seed=seed)
 
 
 def outcomes(result: RunResult) -> dict[str, float]:
@@ -135,21 +155,27 @@ class Check:
     """One metric's comparison between two paired samples."""
 
     metric: str
+    n: int  # pairs where both values exist
     mean_a: float
     mean_b: float
     se: float
     p_wilcoxon: float
     p_ks: float
-    level: float  # Bonferroni-corrected level each p-value is held to
+    level: float  # Bonferroni-corrected level each test is held to
+
+    @property
+    def t_bound(self) -> float:
+        """Largest |mean difference| inside the two-sided t interval at ``level``."""
+        return float(stats.t.ppf(1 - self.level / 2, self.n - 1)) * self.se
 
     @property
     def ok(self) -> bool:
-        within = abs(self.mean_a - self.mean_b) <= SE_BOUND * self.se
+        within = abs(self.mean_a - self.mean_b) <= self.t_bound
         return within and self.p_wilcoxon > self.level and self.p_ks > self.level
 
     def __str__(self) -> str:
-        return (f"{self.metric}: core {self.mean_a:.4g} vs mesa {self.mean_b:.4g} "
-                f"(Δ {self.mean_a - self.mean_b:+.4g}, 4·SE {SE_BOUND * self.se:.4g}; "
+        return (f"{self.metric}: core {self.mean_a:.4g} vs mesa {self.mean_b:.4g} over {self.n} seeds "
+                f"(Δ {self.mean_a - self.mean_b:+.4g}, t·SE {self.t_bound:.4g}; "
                 f"p Wilcoxon {self.p_wilcoxon:.2g}, p KS {self.p_ks:.2g}; level {self.level:.2g})")
 
 
@@ -157,17 +183,20 @@ def compare(a: list[dict[str, float]], b: list[dict[str, float]], metrics: tuple
             alpha: float = ALPHA) -> list[Check]:
     """Compare paired samples (``a[i]`` and ``b[i]`` share a world) metric by metric.
 
-    Metrics that are the same constant in both samples are skipped (nothing to compare).
+    Seeds where either value is null (NaN) are left out of that metric. Metrics that are the
+    same constant in both samples, or have fewer than 10 pairs with values, are skipped.
     """
     n = min(len(a), len(b))
     columns = []
     for m in metrics:
         x = np.array([r[m] for r in a[:n]])
         y = np.array([r[m] for r in b[:n]])
-        if np.all(x == x[0]) and np.all(y == x[0]):
+        both = ~(np.isnan(x) | np.isnan(y))
+        x, y = x[both], y[both]
+        if x.size < 10 or (np.all(x == x[0]) and np.all(y == x[0])):
             continue
         columns.append((m, x, y))
-    level = alpha / (2 * max(len(columns), 1))
+    level = alpha / (TESTS_PER_METRIC * max(len(columns), 1))
     checks = []
     for m, x, y in columns:
         d = x - y
@@ -176,8 +205,8 @@ def compare(a: list[dict[str, float]], b: list[dict[str, float]], metrics: tuple
             warnings.simplefilter("ignore", UserWarning)
             p_w = 1.0 if np.all(d == 0) else float(stats.wilcoxon(d).pvalue)
             p_ks = float(stats.ks_2samp(x, y).pvalue)
-        se = float(d.std(ddof=1) / np.sqrt(n))
-        checks.append(Check(m, float(x.mean()), float(y.mean()), se, p_w, p_ks, level))
+        se = float(d.std(ddof=1) / np.sqrt(d.size))
+        checks.append(Check(m, int(d.size), float(x.mean()), float(y.mean()), se, p_w, p_ks, level))
     return checks
 
 
@@ -200,11 +229,26 @@ def test_engines_agree_in_distribution(name):
     [
         # Sessions an hour too long (the spend per hour adjusts, the hours online do not).
         ("benign", {"population.session_hours": 3}, ONLINE, 15),
+        # Every gifter's gift rate 10 % too high (a tenth more spend for the same gift sizes).
+        ("benign", {"economy.gifter_monthly_spend": 21.0 * 1.1}, "revenue.gross", N_SEEDS),
         # A wrong split of every gift between platform and creator.
         ("card_fraud_hold", {"economy.platform_share": 0.6}, "revenue.creator_earnings", N_SEEDS),
     ],
+    ids=["session_hours", "gift_rate_10pct", "platform_share"],
 )
 def test_the_check_catches_a_broken_engine(name, bug, flagged, n):
     broken = mesa_runs(name, n, **bug)
     checks = {c.metric: c for c in compare(list(core_runs(name)), broken, SCENARIOS[name].metrics)}
     assert not checks[flagged].ok, str(checks[flagged])
+
+
+def test_compare_leaves_out_null_values_and_holds_the_mean_to_its_t_interval():
+    rng = np.random.default_rng(5)
+    a = [{"m": float(v)} for v in rng.normal(0, 1, 30)]
+    b = [{"m": float(v)} for v in rng.normal(0, 1, 30)]
+    a[3]["m"] = b[7]["m"] = np.nan
+    (check,) = compare(a, b, ("m",))
+    assert check.n == 28 and np.isfinite(check.mean_a) and check.ok
+    assert check.t_bound == pytest.approx(stats.t.ppf(1 - 0.01 / 6, 27) * check.se)
+    shifted = [{"m": r["m"] + 2.0} for r in b]  # two standard deviations: far outside
+    assert not compare(a, shifted, ("m",))[0].ok
