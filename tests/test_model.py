@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 
@@ -68,7 +69,7 @@ def test_datacollector_has_a_model_row_per_step_and_an_agent_row_per_agent_and_s
     assert list(mdf["hour"][1:25]) == list(range(24))
     assert mdf["viewers_online"].sum() == model.platform.tally.viewers_online
     assert len(adf) == (steps + 1) * 310
-    assert list(adf.columns) == ["coins", "earnings", "status"]
+    assert list(adf.columns) == ["kind", "role", "status", "coins", "earnings", "balance"]
     assert set(adf["status"]) <= {"ok", "restricted", "suspended"}
     assert mdf["revenue.gross"].iloc[-1] == pytest.approx(model.platform.tally.gross)
     assert mdf["revenue.gross"].is_monotonic_increasing
@@ -184,3 +185,44 @@ def test_runs_with_the_same_seed_and_different_policies_see_the_same_organic_int
     policed, actions = run(**{"policy.risk_threshold": 0.2, "policy.daily_gift_cap": 1.0})
     assert no_actions == 0 and actions > 0  # the policies really differ
     assert len(unpoliced) > 20 and policed == unpoliced
+
+
+MESA_3_4 = tuple(int(x) for x in mesa.__version__.split(".")[:2]) >= (3, 4)
+
+
+def test_batch_run_rows_carry_the_seed_that_replays_the_run():
+    seeds = [11, 12]
+    grid = {"viewers": 300, "creators": 10, "days": 1}
+    # As the README says: mesa 3.4+ takes seeds through `rng` (it replaces a `seed` parameter).
+    given = {"rng": seeds} if MESA_3_4 else {}
+    rows = mesa.batch_run(LivesimModel, parameters={**grid, **({} if MESA_3_4 else {"seed": seeds})},
+                          max_steps=200, display_progress=False, **given)
+    df = pd.DataFrame(rows).drop_duplicates("RunId")
+    assert sorted(df["seed"]) == seeds
+    for _, row in df.iterrows():
+        replay = LivesimModel(seed=int(row["seed"]), collect="off", **grid)
+        replay.run_model()
+        assert replay.metrics["revenue.gross"] == row["revenue.gross"]
+
+
+def test_agent_data_tells_kinds_apart_and_shows_what_the_platform_holds_for_each_agent():
+    model = LivesimModel(params(seed=5, **{"actors.card_fraud.fraudster_share": 0.02}))
+    model.run_model()
+    last = model.datacollector.get_agent_vars_dataframe().xs(model.steps, level="Step")
+    assert set(last["kind"]) == {"viewer", "creator"}
+    assert {"card_fraudster", "fraud_accomplice"} <= set(last["role"])
+    plat = model.platform
+    for agent in model.creator_agents:
+        unpaid = plat.today_credit[agent.index] + plat.pending[:, agent.index].sum() + plat.cleared[agent.index]
+        assert last.loc[agent.unique_id, "balance"] == pytest.approx(unpaid, abs=1e-9)
+    for agent in model.viewer_agents[:50]:
+        assert last.loc[agent.unique_id, "balance"] == last.loc[agent.unique_id, "coins"]
+    owed = float(last.loc[last["kind"] == "creator", "balance"].sum())
+    assert owed == pytest.approx(plat.ledger.balance["creators"], rel=1e-9, abs=1e-9)  # the ledger's view
+
+
+def test_reset_randomizer_restores_the_seeded_stdlib_stream():
+    model = LivesimModel(seed=7, collect="off", **TINY)
+    model.random.random()
+    model.reset_randomizer()
+    assert model.random.random() == random.Random(7).random()

@@ -45,6 +45,8 @@ class CreatorAgent(mesa.Agent):
 
     Attributes
     ----------
+    kind : str
+        ``"creator"`` (the agent-data column that tells creators from viewers).
     index : int
         Row in the creator arrays (creator id).
     account : int
@@ -59,6 +61,8 @@ class CreatorAgent(mesa.Agent):
     """
 
     model: LivesimModel
+
+    kind = "creator"
 
     def __init__(self, model: LivesimModel, index: int) -> None:
         super().__init__(model)
@@ -138,6 +142,8 @@ class ViewerAgent(mesa.Agent):
 
     Attributes
     ----------
+    kind : str
+        ``"viewer"`` (the agent-data column that tells viewers from creators).
     index : int
         Row in the viewer arrays (viewer id); also its id in the shared account space.
     role : str
@@ -159,6 +165,8 @@ class ViewerAgent(mesa.Agent):
     """
 
     model: LivesimModel
+
+    kind = "viewer"
 
     def __init__(self, model: LivesimModel, index: int) -> None:
         super().__init__(model)
@@ -242,6 +250,11 @@ class ViewerAgent(mesa.Agent):
     def earnings(self) -> float:
         """Viewers earn nothing (creators do); kept so that agent reporters cover every agent."""
         return 0.0
+
+    @property
+    def balance(self) -> float:
+        """What the platform holds for the viewer: its unspent coins (currency)."""
+        return self.coins
 
     @property
     def status(self) -> str:

@@ -55,6 +55,9 @@ AGENT_RECORDS_LIMIT = 5_000_000
 _COLLECT = ("auto", "all", "model", "off")
 
 _MAX_SEED = 2**63 - 1
+# Mesa before 3.4 keeps an integer given as `seed` for reset_randomizer(); given as `rng`, it
+# keeps None (a reset then reseeds from the OS). 3.4+ deprecates `seed`. Both seed the same streams.
+_SEED_KEYWORD = "seed" if tuple(int(x) for x in mesa.__version__.split(".")[:2]) < (3, 4) else "rng"
 
 
 class MesaStreams(Streams):
@@ -144,9 +147,12 @@ class LivesimModel(mesa.Model):
     live : numpy.ndarray
         Boolean mask over creators live in the current hour.
     datacollector : mesa.DataCollector
-        Model reporters: every metric in :data:`REPORTED_METRICS` (the run so far), ``day``,
-        ``hour``, ``viewers_online``, ``creators_live``. Agent reporters: ``coins``,
-        ``earnings``, ``status``. The platform's daily time series (the rows of
+        Model reporters: every metric in :data:`REPORTED_METRICS` (the run so far), ``seed``
+        (livesim's seed of the run, to replay it), ``day``, ``hour``, ``viewers_online``,
+        ``creators_live``. Agent reporters: ``kind`` (``"viewer"`` or ``"creator"``), ``role``,
+        ``status``, ``coins`` (a viewer's unspent coins), ``earnings`` (a creator's share of every
+        gift so far) and ``balance`` (what the platform holds for the agent now: a viewer's coins,
+        a creator's earnings not yet paid out, after chargebacks). The platform's daily time series (the rows of
         ``timeseries.csv``) is ``model.platform.tally.daily``.
 
     Examples
@@ -165,7 +171,10 @@ class LivesimModel(mesa.Model):
             given = params.seed
         if isinstance(given, numbers.Integral):
             given = int(given)
-        super().__init__(rng=given)
+        if isinstance(given, int):
+            super().__init__(**{_SEED_KEYWORD: given})
+        else:
+            super().__init__(rng=given)
         livesim_seed = given if isinstance(given, int) else int(self.rng.integers(_MAX_SEED))
 
         base = params if params is not None else Params()
@@ -218,13 +227,15 @@ class LivesimModel(mesa.Model):
         self.collect: str = collect
         self.datacollector = mesa.DataCollector(
             model_reporters={
+                "seed": _livesim_seed,  # batch_run rows then say which run to replay
                 "day": "day",
                 "hour": "hour_of_day",
                 "viewers_online": "viewers_online",
                 "creators_live": "creators_live",
                 **{key: _metric_reporter(key) for key in REPORTED_METRICS},
             },
-            agent_reporters=({"coins": "coins", "earnings": "earnings", "status": "status"}
+            agent_reporters=({"kind": "kind", "role": "role", "status": "status", "coins": "coins",
+                              "earnings": "earnings", "balance": "balance"}
                              if collect == "all" else None),
         )
         self.running = True
@@ -343,6 +354,10 @@ class LivesimModel(mesa.Model):
         self.tick += 1
         if day == self.params.days + self.n_runoff - 1:
             self.running = False
+
+
+def _livesim_seed(model: LivesimModel) -> int:
+    return model.params.seed
 
 
 def _metric_reporter(key: str):
