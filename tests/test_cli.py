@@ -99,3 +99,43 @@ def test_a_run_folder_reused_with_another_config_is_run_again(tmp_path):
     other = run_to_dir(base.replace(**{"policy.daily_gift_cap": 1.0}), tmp_path / "run")
     assert other["config"]["policy"]["daily_gift_cap"] == 1.0
     assert other["metrics"]["revenue.gross"] < first["metrics"]["revenue.gross"]
+
+
+def test_a_failed_run_in_a_sweep_leaves_its_reason_and_the_sweep_goes_on_to_an_incomplete_report(tmp_path):
+    # A folder where the run's timeseries.csv must go makes that run fail as it writes its results.
+    blocked = tmp_path / "sweep" / "days=2,population=small,seed=1"
+    (blocked / "timeseries.csv").mkdir(parents=True)
+    args = ["-m", *FAST, "seed=0,1,2", "hydra.sweep.dir=sweep"]
+    out = livesim(tmp_path, *args)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr
+    failed = [line for line in out.stderr.splitlines() if " failed: " in line]
+    assert len(failed) == 1 and failed[0].startswith("livesim: run 1 (population=small days=2 seed=1) failed: "
+                                                     "IsADirectoryError")
+    error = (blocked / "error.txt").read_text()
+    assert error.startswith("IsADirectoryError") and "Traceback" in error
+    sweep_dir = tmp_path / "sweep"
+    assert len(list(sweep_dir.glob("*/summary.json"))) == 2  # the other runs went on
+    assert "marked INCOMPLETE: only 2 of 3 planned runs finished" in out.stderr
+    assert f"resume with: livesim -m {' '.join(FAST)} seed=0,1,2 hydra.sweep.dir={sweep_dir}" in out.stderr
+    missing = list(csv.DictReader((sweep_dir / "missing.csv").open()))
+    assert [row["reason"][:25] for row in missing] == ["failed: IsADirectoryError"]
+
+    # Once the cause is gone, the resume runs only that run, and its stale reason goes with it.
+    (blocked / "timeseries.csv").rmdir()
+    again = livesim(tmp_path, *args)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stderr.count("already complete, skipped") == 2
+    assert (blocked / "summary.json").is_file() and not (blocked / "error.txt").exists()
+    assert "INCOMPLETE" not in (sweep_dir / "report.md").read_text()
+
+
+def test_a_failed_single_run_says_why_in_one_line_and_keeps_the_traceback(tmp_path):
+    run_dir = tmp_path / "run"
+    (run_dir / "timeseries.csv").mkdir(parents=True)
+    out = livesim(tmp_path, *FAST, "hydra.run.dir=run")
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines()[-1].startswith("livesim: the run failed: IsADirectoryError")
+    assert (run_dir / "error.txt").read_text().startswith("IsADirectoryError")
+    assert not (run_dir / "summary.json").exists()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import livesim.cli as cli
+from livesim.callbacks import STARTED_SWEEP
 from livesim.cli import check_main, main
 
 LIVESIM = str(Path(sys.executable).with_name("livesim"))
@@ -82,6 +83,8 @@ def livesim_error(monkeypatch, tmp_path: Path, capsys, *argv: str) -> str:
                                     "or `policy.risk_threshold=null` to switch it off"]),
         ("+days=3", ["drop the `+` (`days=...`)"]),
         ("risk_threshold", ["Cannot read the argument `risk_threshold`", "Arguments are key=value"]),
+        ("policy.risk_threshold=0.7=1", ["Cannot read the argument `policy.risk_threshold=0.7=1` "
+                                         "(mismatched input '=' expecting <EOF>)"]),
         ("hydra.foo=1", ["Unknown Hydra setting `hydra.foo`"]),
     ],
 )
@@ -316,3 +319,17 @@ def test_showing_the_resolved_config_makes_no_run_folder(tmp_path):
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert "dir: results/runs/" in out.stdout and list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_that_hydra_stops_says_its_finished_runs_are_kept_and_how_to_resume(monkeypatch, tmp_path, capsys):
+    # E.g. joblib losing a worker process: Hydra reports the error and exits 1 before the sweep's end.
+    def stopped_by_hydra() -> None:
+        STARTED_SWEEP["dir"] = tmp_path / "sweep"
+        sys.exit(1)
+
+    monkeypatch.setattr(cli, "_app", stopped_by_hydra)
+    with pytest.raises(SystemExit) as stop:
+        main(["-m", *FAST, "seed=0,1"])
+    assert stop.value.code == 1
+    assert (f"livesim: the sweep stopped before its end; finished runs are kept — rerun the same command "
+            f"with hydra.sweep.dir={tmp_path / 'sweep'} to resume") in capsys.readouterr().err

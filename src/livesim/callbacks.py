@@ -78,9 +78,11 @@ def _grid_job_dirs(config: DictConfig) -> list[str] | None:
     return names
 
 
-#: The folder of the sweep this process started (its Ctrl-C message names it even when no job ran
-#: here: before the first job, or with the jobs in worker processes).
-STARTED_SWEEP: dict[str, Path] = {}
+#: The sweep this process started: ``dir``, its folder (the Ctrl-C message names it even when no job
+#: ran here: before the first job, or with the jobs in worker processes), and ``incomplete``, set
+#: when the sweep ended without a complete report (runs failed or missing, or no report), which
+#: makes ``livesim`` exit with status 1.
+STARTED_SWEEP: dict[str, Any] = {}
 
 # summary.json path → (its stat signature, whether it marks a finished run), per process.
 _verdicts: dict[Path, tuple[tuple[int, int, int], bool]] = {}
@@ -203,6 +205,7 @@ class SweepReport(Callback):
         """Aggregate the run files of the sweep directory into the report."""
         sweep_dir = Path(config.hydra.sweep.dir)
         if not _finished_runs(sweep_dir):  # any finished run, this grid's or not: the report reads them all
+            STARTED_SWEEP["incomplete"] = True
             print(f"livesim: no run of the sweep in {sweep_dir} finished, so no report was written",
                   file=sys.stderr)
             return
@@ -211,11 +214,14 @@ class SweepReport(Callback):
 
             report = write_report(sweep_dir.resolve())  # an absolute path: it is printed
         except Exception as err:  # every run is saved already; a report failure must not hide that
+            STARTED_SWEEP["incomplete"] = True
             print(f"livesim: the sweep finished but its report failed ({err}); "
                   f"retry with `livesim-report {sweep_dir}`", file=sys.stderr)
             return
         if report.incomplete:
+            STARTED_SWEEP["incomplete"] = True
             print(f"livesim: report written to {report.html}, marked INCOMPLETE: only {report.n_runs} of "
-                  f"{report.n_planned} planned runs finished (see missing.csv)", file=sys.stderr)
+                  f"{report.n_planned} planned runs finished (see missing.csv); once what stopped them "
+                  f"is fixed, resume with: {_resume_command(config, sweep_dir.resolve())}", file=sys.stderr)
         else:
             print(f"livesim: report written to {report.html}", file=sys.stderr)

@@ -11,6 +11,7 @@ import shlex
 import signal
 import sys
 import threading
+import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -107,7 +108,7 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
         params = params_from_dict(OmegaConf.to_container(cfg, resolve=True))
     except ConfigError as err:
         # Leave a reason, never a summary: the run is visibly failed, not half-done.
-        atomic_write(out_dir / "error.txt", f"{err}\n")
+        atomic_write(out_dir / ERROR_FILE, f"{err}\n")
         print(f"livesim: {err}", file=sys.stderr)
         sys.exit(2)
     command = "livesim " + " ".join(shlex.quote(o) for o in overrides)
@@ -117,15 +118,24 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
     progress = None if hc.mode == RunMode.MULTIRUN else _day_progress()
     extra = {"sweep_command": _sweep_command(Path(hc.sweep.dir))} if hc.mode == RunMode.MULTIRUN else {}
     resumed = hc.mode == RunMode.MULTIRUN and finished_run(params, out_dir) is not None
+    multirun = hc.mode == RunMode.MULTIRUN
     try:
         summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
                              git_commit=git_commit(), progress=progress, **extra)
     except RunDirConflict as err:
         print(f"livesim: {err}", file=sys.stderr)
         sys.exit(1)
+    except Exception as err:  # out of memory, a full disk, a bug: say so, keep the reason, go on
+        which = f"run {hc.job.num} ({' '.join(overrides)})" if multirun else "the run"
+        print(f"livesim: {which} failed: {_failure(err, out_dir)}", file=sys.stderr, flush=True)
+        if not multirun:
+            sys.exit(1)
+        # The sweep's other runs go on; its report lists this one as failed, with the reason.
+        return tuple(float("nan") for _ in OBJECTIVES)
+    (out_dir / ERROR_FILE).unlink(missing_ok=True)  # a reason left by an earlier failed attempt
     m = summary["metrics"]
     objectives = tuple(float(m[k] or 0.0) for k in OBJECTIVES)
-    if hc.mode == RunMode.MULTIRUN:
+    if multirun:
         if not resumed:  # a run kept from before gets the sweep's "already complete, skipped" line
             print(f"  run {hc.job.num}: {' '.join(overrides)} → net {_fmt(m['revenue.platform_net'])}, "
                   f"harm {_fmt(m['harm.total'])}, FP {_fmt(m['enforcement.false_positives'])}", flush=True)
@@ -137,16 +147,35 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
     return objectives
 
 
+#: A failed run's reason (first line) and traceback, in its run folder; the report reads it.
+ERROR_FILE = "error.txt"
+
+
+def _failure(err: Exception, out_dir: Path) -> str:
+    """Keep a failed run's reason and traceback in its folder; return the reason and where it is."""
+    reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    reason = " ".join(reason.split())  # one line: it heads error.txt and the report's missing list
+    try:
+        atomic_write(out_dir / ERROR_FILE, f"{reason}\n\n{traceback.format_exc()}")
+    except OSError as write_err:  # e.g. the disk that made the run fail is full
+        return f"{reason} (its reason could not be saved: {write_err.strerror})"
+    return f"{reason} (traceback in {out_dir / ERROR_FILE})"
+
+
 def _interrupted(multirun: bool) -> str:
     """What a Ctrl-C left behind, in one line."""
     if multirun:
         sweep_dir = STARTED_SWEEP.get("dir")  # recorded by the sweep callback in this (the parent) process
-        folder = shlex.quote(str(sweep_dir.resolve())) if sweep_dir else "<the sweep's folder>"
-        return f"interrupted; finished runs are kept — rerun the same command with hydra.sweep.dir={folder} to resume"
+        return f"interrupted; {_kept(sweep_dir)}"
     out_dir = _LAST_JOB.get("out_dir")
     if out_dir is not None and is_complete(out_dir):
         return f"interrupted after the run finished; its results are in {out_dir}"
     return "interrupted; the run did not finish and wrote no summary.json"
+
+
+def _kept(sweep_dir: Path | None) -> str:
+    folder = shlex.quote(str(sweep_dir.resolve())) if sweep_dir else "<the sweep's folder>"
+    return f"finished runs are kept — rerun the same command with hydra.sweep.dir={folder} to resume"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -187,11 +216,17 @@ def main(argv: list[str] | None = None) -> None:
         # status 1: it is still an interrupt.
         if _INTERRUPTED and stop.code not in (0, None):
             _exit_interrupted(multirun)
+        if multirun and stop.code not in (0, None) and STARTED_SWEEP.get("dir"):
+            # Hydra stopped the sweep (e.g. a worker process was killed): its runs are on disk.
+            print(f"livesim: the sweep stopped before its end; {_kept(STARTED_SWEEP['dir'])}",
+                  file=sys.stderr, flush=True)
         raise
     finally:
         warnings.formatwarning = previous_format
         if previous_handler is not None:
             signal.signal(signal.SIGINT, previous_handler)
+    if multirun and STARTED_SWEEP.get("incomplete"):
+        sys.exit(1)  # the report (if any) is marked INCOMPLETE and says which runs are missing
 
 
 def _warning_line(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> str:
