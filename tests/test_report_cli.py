@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from report_fixtures import LEVER, core_metrics, make_sweep
 
+import livesim.report.cli
 from livesim.report.cli import main
 
 
@@ -46,3 +47,15 @@ def test_cli_help_exits_0_and_explains_the_outputs(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "--baseline" in out and "report.html" in out and "95 %" in out
+
+
+def test_cli_ctrl_c_ends_with_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
+    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=range(2), metrics=core_metrics)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(livesim.report.cli, "write_report", interrupted)
+    assert main([str(tmp_path)]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("livesim-report: interrupted;") and err.count("\n") == 1 and "Traceback" not in err

@@ -114,9 +114,12 @@ def test_search_whose_unstarted_trials_leave_no_folder_is_incomplete_by_its_reco
 def test_end_of_sweep_callback_writes_the_incomplete_report_without_failing(tmp_path, capsys):
     make_sweep(tmp_path, thresholds=(0.5, 0.7), seeds=range(3), metrics=core_metrics,
                fail={(0.7, 0): "boom", (0.7, 1): "boom", (0.7, 2): "boom"})
-    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
+    task = [f"{LEVER}=0.5,0.7", "seed=range(0,3)"]
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}, "overrides": {"task": task, "hydra": []}}})
     SweepReport().on_multirun_end(config)
-    assert ", marked INCOMPLETE: only 3 of 6 planned runs finished (see missing.csv)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert ", marked INCOMPLETE: only 3 of 6 planned runs finished (see missing.csv)" in err
+    assert f"resume with: livesim -m {task[0]} 'seed=range(0,3)' hydra.sweep.dir={tmp_path}" in err
     assert (tmp_path / "report.md").read_text().startswith("# INCOMPLETE — ")
 
 
@@ -314,3 +317,13 @@ def test_the_resume_command_names_the_sweep_folder_absolutely(tmp_path, monkeypa
     # Recorded relative to where the sweep was started: from elsewhere it would start a new sweep.
     assert resume_command(load_sweep("sw")) == f"livesim -m 'seed=range(0,2)' hydra.sweep.dir={tmp_path / 'sw'}"
     assert recorded.endswith(f" hydra.sweep.dir={tmp_path / 'sw'}") and recorded.count("hydra.sweep.dir=") == 1
+
+
+def test_the_headline_counts_points_without_runs_and_points_short_of_seeds_apart(tmp_path):
+    # 0.8 and 0.9 never ran; 0.7 lacks a seed.
+    make_sweep(tmp_path, thresholds=GRID, seeds=range(3), metrics=core_metrics,
+               skip={(t, s) for t in (0.8, 0.9) for s in range(3)} | {(0.7, 2)})
+    headline = write_report(tmp_path).recommendation.headline
+    assert ("No recommendation: 2 of 4 policy points have no complete run and 1 lacks some of the "
+            "sweep's seeds (") in headline
+    assert f"{LEVER}=0.7 (2 of 3 seeds)" in headline

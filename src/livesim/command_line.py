@@ -341,7 +341,9 @@ def check_command_line(overrides: list[str], *, multirun: bool = False) -> Param
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except OverrideParseException as err:
-        why = [line for line in err.message.splitlines()[1:] if not line.startswith("See https://")]
+        # Hydra's reason is the message's first line, or its second under an "Error parsing" header.
+        why = [line for line in err.message.splitlines()
+               if line.strip() and not line.startswith(("See https://", "Error parsing override"))]
         raise ConfigError(f"Cannot read the argument `{err.override}` ({_one_paragraph(chr(10).join(why))}). "
                           f"Arguments are key=value (`policy.risk_threshold=0.85`), a config group option "
                           f"(`scenario=laundering_ring`) or, with -m, a sweep (`'seed=range(0,10)'`).") from None

@@ -178,8 +178,12 @@ def _not_comparable(coverage_empty: tuple[str, ...], coverage_short: dict[str, t
                     resume: str) -> Recommendation:
     lacking = [*coverage_empty, *(f"{p} ({have} of {want} seeds)" for p, (have, want) in coverage_short.items())]
     shown = "; ".join(lacking[:8]) + (f" and {len(lacking) - 8} more" if len(lacking) > 8 else "")
-    why = (f"{len(coverage_empty)} of {n_points} policy points have no complete run" if coverage_empty
-           else f"{len(coverage_short)} of {n_points} policy points lack some of the sweep's seeds")
+    if coverage_empty:
+        why = f"{len(coverage_empty)} of {n_points} policy points have no complete run"
+        if coverage_short:
+            why += f" and {len(coverage_short)} lack{'s' * (len(coverage_short) == 1)} some of the sweep's seeds"
+    else:
+        why = f"{len(coverage_short)} of {n_points} policy points lack some of the sweep's seeds"
     return Recommendation(
         None, f"No recommendation: {why} ({shown}), so the points cannot be compared until "
         "those runs exist.",

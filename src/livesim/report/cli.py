@@ -115,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
                        max_fp_rate=args.max_fp_rate, out_dir=args.out)
     except ReportError as exc:
         return _error(str(exc))
+    except KeyboardInterrupt:
+        newline = "\n" if sys.stderr.isatty() else ""  # end the line the terminal's ^C is on
+        print(f"{newline}livesim-report: interrupted; no new report was completed (files of an earlier "
+              "report may be left as they were) — rerun the same command to build it", file=sys.stderr)
+        return 130
     print(f"Report written to {report.html}")
     print(f"  (also report.md, plots/, runs.csv, summary.csv and missing.csv in {report.out_dir};"
           f" {report.n_runs} complete runs)")
