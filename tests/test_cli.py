@@ -35,7 +35,7 @@ def test_a_run_writes_the_contract_files(tmp_path):
     assert set(METRICS) <= set(summary["metrics"])
     assert summary["seed"] == 7 and summary["status"] == "complete"
     assert summary["config"]["scenario"] == "baseline_mix"
-    assert summary["config"]["population"]["viewers"] == 5000
+    assert summary["config"]["population"]["viewers"] == 10_000
     assert summary["metrics"]["ledger.imbalance"] == 0
     rows = list(csv.DictReader((run_dir / "timeseries.csv").open()))
     assert [int(r["day"]) for r in rows[:2]] == [1, 2]

@@ -177,7 +177,7 @@ def test_a_glob_sweep_over_a_config_group_is_checked_like_a_list():
     from livesim.command_line import check_command_line
 
     # Listing a group's options for glob() needs Hydra's config loader (it raised HydraException).
-    assert check_command_line(["policy=glob(*)", *FAST], multirun=True).population.viewers == 5_000
+    assert check_command_line(["policy=glob(*)", *FAST], multirun=True).population.viewers == 10_000
 
 
 def test_a_good_scenario_file_and_lenient_spellings_still_run(tmp_path, own_scenarios):
@@ -268,7 +268,7 @@ def test_a_ctrl_c_that_hydra_turns_into_its_own_error_still_reads_as_an_interrup
 
 
 def test_a_warning_is_one_line_of_the_command_not_a_source_line(tmp_path):
-    out = subprocess.run([LIVESIM, "population=small", "days=1", "hydra.run.dir=run"], cwd=tmp_path,
+    out = subprocess.run([LIVESIM, "population.viewers=5000", "days=1", "hydra.run.dir=run"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "livesim: warning: actors.ring.funder_share=0.0001 × population.viewers=5,000 rounds to 0" in out.stderr
