@@ -169,9 +169,13 @@ def test_no_report_is_attempted_when_no_run_finished(sweep_dir, capsys, monkeypa
         raise AssertionError("no report for a sweep without a finished run")
 
     monkeypatch.setattr(livesim.report.build, "write_report", build_report)
+    atomic_write(sweep_dir / "5" / "error.txt", "MemoryError\n")
     SweepReport().on_multirun_end(_config(sweep_dir))
-    assert capsys.readouterr().err == (f"livesim: no run of the sweep in {sweep_dir} finished, "
-                                       "so no report was written\n")
+    err = capsys.readouterr().err
+    assert err.startswith(f"livesim: no run of the sweep in {sweep_dir.resolve()} finished (1 failed: see the "
+                          "error.txt in their folders), so no report was written; once what stopped them is "
+                          "fixed, resume with: livesim -m ")
+    assert err.rstrip().endswith(f"hydra.sweep.dir={sweep_dir.resolve()}")
 
 
 def test_the_resume_command_keeps_an_interpolation_as_typed(tmp_path):

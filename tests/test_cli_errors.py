@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 import livesim.cli as cli
-from livesim.callbacks import STARTED_SWEEP
 from livesim.cli import check_main, main
 
 LIVESIM = str(Path(sys.executable).with_name("livesim"))
@@ -322,14 +321,39 @@ def test_showing_the_resolved_config_makes_no_run_folder(tmp_path):
 
 
 def test_a_sweep_that_hydra_stops_says_its_finished_runs_are_kept_and_how_to_resume(monkeypatch, tmp_path, capsys):
-    # E.g. joblib losing a worker process: Hydra reports the error and exits 1 before the sweep's end.
-    def stopped_by_hydra() -> None:
-        STARTED_SWEEP["dir"] = tmp_path / "sweep"
-        sys.exit(1)
+    # A job that raises outside the run itself (as a killed joblib worker does in the parent):
+    # Hydra reports the error and exits 1 before the sweep's end.
+    def broken(*args, **kwargs):
+        raise RuntimeError("job machinery broke")
 
-    monkeypatch.setattr(cli, "_app", stopped_by_hydra)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "finished_run", broken)
     with pytest.raises(SystemExit) as stop:
-        main(["-m", *FAST, "seed=0,1"])
+        main(["-m", *FAST, "seed=0,1", "hydra.sweep.dir=sweep"])
     assert stop.value.code == 1
     assert (f"livesim: the sweep stopped before its end; finished runs are kept — rerun the same command "
             f"with hydra.sweep.dir={tmp_path / 'sweep'} to resume") in capsys.readouterr().err
+
+
+def test_a_failed_trial_of_the_tradeoff_search_does_not_stop_the_search(monkeypatch, tmp_path, capsys):
+    from hydra.core.hydra_config import HydraConfig
+
+    real = cli.run_to_dir
+
+    def fails_in_trial_1(params, out_dir, **kwargs):
+        if HydraConfig.get().job.num == 1:
+            raise MemoryError("simulated")
+        return real(params, out_dir, **kwargs)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "run_to_dir", fails_in_trial_1)
+    with pytest.raises(SystemExit) as stop:
+        main(["-m", "hydra/sweeper=tradeoff_search", "hydra.sweeper.n_trials=3", *FAST, "hydra.sweep.dir=search"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 1, err[-3000:]
+    assert "livesim: run 1 (" in err and "failed: MemoryError: simulated" in err
+    assert "Traceback" not in err
+    sweep_dir = tmp_path / "search"
+    assert len(list(sweep_dir.glob("*/summary.json"))) == 2  # trials 0 and 2 ran
+    assert (sweep_dir / "optimization_results.yaml").is_file()
+    assert (sweep_dir / "report.md").read_text().startswith("# INCOMPLETE")

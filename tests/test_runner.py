@@ -179,3 +179,16 @@ def test_git_commit_names_the_checkout_and_marks_uncommitted_changes(tmp_path, m
     (pkg / "__init__.py").write_text("x = 2\n")
     assert commit() == f"{head}-dirty"
     git_commit.cache_clear()
+
+
+def test_a_replacing_run_that_fails_leaves_no_old_summary_to_pass_for_its_result(tmp_path, monkeypatch):
+    out_dir = tmp_path / "run"
+    run_to_dir(small(**TINY), out_dir)
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(livesim.runner, "simulate", out_of_memory)
+    with pytest.raises(MemoryError):
+        run_to_dir(small(**TINY, seed=1), out_dir)
+    assert not (out_dir / SUMMARY).exists()

@@ -26,7 +26,15 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from livesim.results import SUMMARY, SWEEP_STATE, atomic_write, file_signature, is_complete, read_sweep_state
+from livesim.results import (
+    ERROR_FILE,
+    SUMMARY,
+    SWEEP_STATE,
+    atomic_write,
+    file_signature,
+    is_complete,
+    read_sweep_state,
+)
 
 __all__ = ["SweepProgress", "SweepReport", "count_sweep_jobs"]
 
@@ -206,8 +214,11 @@ class SweepReport(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if not _finished_runs(sweep_dir):  # any finished run, this grid's or not: the report reads them all
             STARTED_SWEEP["incomplete"] = True
-            print(f"livesim: no run of the sweep in {sweep_dir} finished, so no report was written",
-                  file=sys.stderr)
+            failed = sum(1 for _ in sweep_dir.glob(f"*/{ERROR_FILE}"))
+            why = f" ({failed} failed: see the {ERROR_FILE} in their folders)" if failed else ""
+            print(f"livesim: no run of the sweep in {sweep_dir.resolve()} finished{why}, so no report was "
+                  f"written; once what stopped them is fixed, resume with: "
+                  f"{_resume_command(config, sweep_dir.resolve())}", file=sys.stderr)
             return
         try:
             from livesim.report.build import write_report

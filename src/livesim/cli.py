@@ -24,8 +24,9 @@ from omegaconf import DictConfig, OmegaConf
 import livesim.configs as config_tree
 from livesim.callbacks import STARTED_SWEEP
 from livesim.command_line import CONFIG_DIR, check_command_line
+from livesim.commands import fresh_line
 from livesim.params import ConfigError, params_from_dict
-from livesim.results import atomic_write, is_complete, read_sweep_state
+from livesim.results import ERROR_FILE, atomic_write, is_complete, read_sweep_state
 from livesim.runner import RunDirConflict, finished_run, git_commit, run_to_dir
 
 __all__ = ["CONFIG_DIR", "check_command_line", "check_main", "main"]
@@ -96,7 +97,7 @@ _LAST_JOB: dict[str, Path | None] = {}
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def _app(cfg: DictConfig) -> tuple[float, ...]:
+def _app(cfg: DictConfig) -> tuple[float, ...] | None:
     hc = HydraConfig.get()
     warnings.formatwarning = _warning_line  # again here: under joblib, Ray or Slurm a job runs in a worker
     # Hydra sets the root logger to INFO; Mesa would then log every hourly step.
@@ -127,11 +128,13 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
         sys.exit(1)
     except Exception as err:  # out of memory, a full disk, a bug: say so, keep the reason, go on
         which = f"run {hc.job.num} ({' '.join(overrides)})" if multirun else "the run"
-        print(f"livesim: {which} failed: {_failure(err, out_dir)}", file=sys.stderr, flush=True)
+        start = "" if multirun else fresh_line()  # a single run's progress line may be unfinished
+        print(f"{start}livesim: {which} failed: {_failure(err, out_dir)}", file=sys.stderr, flush=True)
         if not multirun:
             sys.exit(1)
         # The sweep's other runs go on; its report lists this one as failed, with the reason.
-        return tuple(float("nan") for _ in OBJECTIVES)
+        # No objectives: an optimising sweeper (Optuna) then records a failed trial and goes on.
+        return None
     (out_dir / ERROR_FILE).unlink(missing_ok=True)  # a reason left by an earlier failed attempt
     m = summary["metrics"]
     objectives = tuple(float(m[k] or 0.0) for k in OBJECTIVES)
@@ -145,10 +148,6 @@ def _app(cfg: DictConfig) -> tuple[float, ...]:
     print(headline_table(summary["metrics"]))
     print(f"Results: {out_dir}")
     return objectives
-
-
-#: A failed run's reason (first line) and traceback, in its run folder; the report reads it.
-ERROR_FILE = "error.txt"
 
 
 def _failure(err: Exception, out_dir: Path) -> str:
@@ -243,8 +242,7 @@ def _note_interrupt(signum: int, frame: object) -> None:
 
 
 def _exit_interrupted(multirun: bool) -> None:
-    newline = "\n" if sys.stderr.isatty() else ""  # end the line the terminal's ^C is on
-    print(f"{newline}livesim: {_interrupted(multirun)}", file=sys.stderr, flush=True)
+    print(f"{fresh_line()}livesim: {_interrupted(multirun)}", file=sys.stderr, flush=True)
     sys.exit(130)
 
 
@@ -277,8 +275,8 @@ def check_main(argv: list[str] | None = None) -> int:
     try:
         return _check(overrides)
     except KeyboardInterrupt:
-        newline = "\n" if sys.stderr.isatty() else ""  # end the line the terminal's ^C is on
-        print(f"{newline}livesim-check: interrupted (it writes nothing, so nothing is left behind)", file=sys.stderr)
+        print(f"{fresh_line()}livesim-check: interrupted (it writes nothing, so nothing is left behind)",
+              file=sys.stderr)
         return 130
 
 

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Callable
 
-__all__ = ["livesim", "livesim_check", "livesim_report"]
+__all__ = ["fresh_line", "livesim", "livesim_check", "livesim_report"]
 
 
 def livesim() -> int | None:
@@ -29,10 +29,17 @@ def livesim_report() -> int | None:
     return _load("livesim-report", "livesim.report.cli", "main")()
 
 
+def fresh_line() -> str:
+    """What starts a message on stderr: a newline on a terminal, nothing when stderr is a file.
+
+    On a terminal a ^C or a progress line may have left the cursor mid-line.
+    """
+    return "\n" if sys.stderr.isatty() else ""
+
+
 def _load(command: str, module: str, name: str) -> Callable[[], int | None]:
     try:
         return getattr(importlib.import_module(module), name)
     except KeyboardInterrupt:
-        newline = "\n" if sys.stderr.isatty() else ""  # end the line the terminal's ^C is on
-        print(f"{newline}{command}: interrupted while starting; nothing was run or written", file=sys.stderr)
+        print(f"{fresh_line()}{command}: interrupted while starting; nothing was run or written", file=sys.stderr)
         sys.exit(130)

@@ -19,11 +19,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["COMPLETE", "SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "check_summary",
+__all__ = ["COMPLETE", "ERROR_FILE", "SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "check_summary",
            "complete_summary", "file_signature", "is_complete", "read_summary", "read_sweep_state", "summary_problem",
            "write_run"]
 
 SUMMARY = "summary.json"
+#: A refused or failed run's reason (first line) and a failed run's traceback; never beside a summary.
+ERROR_FILE = "error.txt"
 TIMESERIES = "timeseries.csv"
 SWEEP_STATE = ".livesim_sweep.json"  # in a sweep folder: size, start time and command of the sweep
 COMPLETE = "complete"  # the ``status`` of a finished run's summary; write_run writes nothing else

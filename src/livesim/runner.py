@@ -134,10 +134,13 @@ def run_to_dir(params: Params, out_dir: Path, *, resume: bool = True, progress: 
     same = _of_config(previous, params)
     if resume and same:
         return previous
+    claim = _claim(out_dir)
     if previous is not None:
         log.warning("%s holds a finished run%s; this run replaces it", out_dir,
                     "" if same else " of another config")
-    claim = _claim(out_dir)
+        # Gone before this run starts: were it to fail, the old summary would pass for its result.
+        (out_dir / SUMMARY).unlink(missing_ok=True)
+        summary_at_start = None
     result = simulate(params, progress)
     _check_still_ours(out_dir, claim, summary_at_start)
     write_run(out_dir, result.metrics, result.daily, params.to_dict(), seed=params.seed,

@@ -55,9 +55,12 @@ AGENT_RECORDS_LIMIT = 5_000_000
 _COLLECT = ("auto", "all", "model", "off")
 
 _MAX_SEED = 2**63 - 1
-# Mesa before 3.4 keeps an integer given as `seed` for reset_randomizer(); given as `rng`, it
-# keeps None (a reset then reseeds from the OS). 3.4+ deprecates `seed`. Both seed the same streams.
-_SEED_KEYWORD = "seed" if tuple(int(x) for x in mesa.__version__.split(".")[:2]) < (3, 4) else "rng"
+#: The installed mesa's (major, minor) version.
+MESA_VERSION = tuple(int(part) for part in mesa.__version__.split(".")[:2])
+# Mesa before 3.5 keeps an integer given as `seed` for reset_randomizer(); given as `rng`, it keeps
+# None (a reset then reseeds from the OS). 3.5 keeps an integer `rng` and deprecates `seed`. Both
+# keywords seed the same streams.
+_SEED_KEYWORD = "seed" if MESA_VERSION < (3, 5) else "rng"
 
 
 class MesaStreams(Streams):

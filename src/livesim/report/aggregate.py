@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from livesim.results import SUMMARY, SWEEP_STATE, TIMESERIES, check_summary, read_sweep_state
+from livesim.results import ERROR_FILE, SUMMARY, SWEEP_STATE, TIMESERIES, check_summary, read_sweep_state
 
 __all__ = [
     "SEED",
@@ -414,8 +414,8 @@ def _first_line(path: Path) -> str:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     except OSError as exc:
-        return f"error.txt unreadable ({exc.strerror})"
-    return lines[0].strip() if lines else "error.txt is empty"
+        return f"{ERROR_FILE} unreadable ({exc.strerror})"
+    return lines[0].strip() if lines else f"{ERROR_FILE} is empty"
 
 
 def _read_run(root: Path, run_dir: Path) -> _Run:
@@ -430,7 +430,7 @@ def _read_run(root: Path, run_dir: Path) -> _Run:
             pass  # summary.json's own copy of the overrides may still identify the run
 
     if not (run_dir / SUMMARY).is_file():
-        error = run_dir / "error.txt"
+        error = run_dir / ERROR_FILE
         reason = (f"failed: {_first_line(error)}" if error.is_file()
                   else "incomplete: no summary.json (run failed, was killed or is still running)")
         return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None, reason)

@@ -7,6 +7,7 @@ import math
 import sys
 import textwrap
 
+from livesim.commands import fresh_line
 from livesim.report.aggregate import ReportError
 from livesim.report.build import write_report
 
@@ -116,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReportError as exc:
         return _error(str(exc))
     except KeyboardInterrupt:
-        newline = "\n" if sys.stderr.isatty() else ""  # end the line the terminal's ^C is on
-        print(f"{newline}livesim-report: interrupted; no new report was completed (files of an earlier "
+        print(f"{fresh_line()}livesim-report: interrupted; no new report was completed (files of an earlier "
               "report may be left as they were) — rerun the same command to build it", file=sys.stderr)
         return 130
     print(f"Report written to {report.html}")
