@@ -97,8 +97,9 @@ def main() -> None:
     if not args.skip_mesa:
         # One run is a few milliseconds for the core, so each engine's figure is the median of
         # several runs (same seed, same scenario), interleaved so both see the same machine state.
-        # 20,000 viewers is the yardstick; the larger world shows how the ratio grows.
-        for viewers, creators, runs_each in ((20_000, 400, COMPARISON_RUNS), (100_000, 2_000, 3)):
+        # 20,000 viewers is the yardstick; the larger worlds show how the ratio grows.
+        for viewers, creators, runs_each in ((20_000, 400, COMPARISON_RUNS), (40_000, 800, 5),
+                                             (100_000, 2_000, 3)):
             if args.quick and viewers > 20_000:
                 continue
             runs: dict[str, list[dict[str, float]]] = {"core": [], "mesa": []}
