@@ -335,6 +335,7 @@ def test_a_sweep_that_hydra_stops_says_its_finished_runs_are_kept_and_how_to_res
             f"with hydra.sweep.dir={tmp_path / 'sweep'} to resume") in capsys.readouterr().err
 
 
+@pytest.mark.filterwarnings("ignore:.*declarative_base:DeprecationWarning")  # inside optuna 2
 def test_a_failed_trial_of_the_tradeoff_search_does_not_stop_the_search(monkeypatch, tmp_path, capsys):
     from hydra.core.hydra_config import HydraConfig
 
