@@ -14,8 +14,7 @@ from conftest import BUSY
 
 from livesim.core import CoreEngine
 from livesim.metrics import METRICS
-from livesim.model import REPORTED_METRICS, CreatorAgent, LivesimModel, ViewerAgent, run_mesa
-from livesim.model.model import MESA_VERSION
+from livesim.model import MESA_VERSION, REPORTED_METRICS, CreatorAgent, LivesimModel, ViewerAgent, run_mesa
 from livesim.params import ConfigError, Params
 from livesim.platform import runoff_days
 from livesim.runner import simulate

@@ -12,7 +12,7 @@ This is the only package that imports Mesa (importing Mesa switches ``multiproce
 """
 
 from livesim.model.agents import CreatorAgent, ViewerAgent
-from livesim.model.model import REPORTED_METRICS, LivesimModel, param_keys, run_mesa
+from livesim.model.model import MESA_VERSION, REPORTED_METRICS, LivesimModel, param_keys, run_mesa
 
-__all__ = ["REPORTED_METRICS", "CreatorAgent", "LivesimModel", "ViewerAgent", "param_keys",
+__all__ = ["MESA_VERSION", "REPORTED_METRICS", "CreatorAgent", "LivesimModel", "ViewerAgent", "param_keys",
            "run_mesa"]

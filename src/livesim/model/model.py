@@ -41,7 +41,7 @@ from livesim.policy import GiftBatch
 from livesim.rng import Streams
 from livesim.world import V_BENIGN, Sessions, build_world, sessions_for_day
 
-__all__ = ["AGENT_RECORDS_LIMIT", "REPORTED_METRICS", "LivesimModel", "MesaStreams", "param_keys",
+__all__ = ["AGENT_RECORDS_LIMIT", "MESA_VERSION", "REPORTED_METRICS", "LivesimModel", "MesaStreams", "param_keys",
            "run_mesa"]
 
 #: Metric keys collected every step by the model's DataCollector (all but the ``perf.*`` ones,
