@@ -117,6 +117,8 @@ def test_a_failed_run_in_a_sweep_leaves_its_reason_and_the_sweep_goes_on_to_an_i
     sweep_dir = tmp_path / "sweep"
     assert len(list(sweep_dir.glob("*/summary.json"))) == 2  # the other runs went on
     assert "marked INCOMPLETE: only 2 of 3 planned runs finished" in out.stderr
+    progress = [line for line in out.stderr.splitlines() if "runs complete" in line]
+    assert progress[-1].startswith("[2/3] runs complete, 1 failed, ") and "left" not in progress[-1]
     assert f"resume with: livesim -m {' '.join(FAST)} seed=0,1,2 hydra.sweep.dir={sweep_dir}" in out.stderr
     missing = list(csv.DictReader((sweep_dir / "missing.csv").open()))
     assert [row["reason"][:25] for row in missing] == ["failed: IsADirectoryError"]

@@ -117,16 +117,47 @@ def _finished_runs(sweep_dir: Path, job_dirs: Iterable[str] | None = None) -> in
     return done
 
 
+def _failed_runs(sweep_dir: Path, job_dirs: Iterable[str] | None, since: float) -> int:
+    """Run folders of the sweep whose run failed since ``since`` (an error.txt, written then, and no summary).
+
+    An older error.txt is a failure of an earlier attempt that this sweep is to run again.
+    """
+    paths = (sweep_dir.glob(f"*/{ERROR_FILE}") if job_dirs is None
+             else (sweep_dir / name / ERROR_FILE for name in job_dirs))
+    failed = 0
+    for path in paths:
+        signature = file_signature(path)
+        if signature is not None and signature[1] / 1e9 >= since and not is_complete(path.parent):
+            failed += 1
+    return failed
+
+
 def _is_multirun(config: DictConfig) -> bool:
     return OmegaConf.select(config, "hydra.mode") == RunMode.MULTIRUN
 
 
 def _resume_command(config: DictConfig, sweep_dir: Path) -> str:
     """The command that reruns this sweep in ``sweep_dir``, skipping the runs already complete."""
-    overrides = [o for o in [*_overrides(config, "task"), *_overrides(config, "hydra")]
-                 if not o.startswith(("hydra.mode=", "hydra.sweep.dir="))]
-    return " ".join(["livesim -m", *(shlex.quote(o) for o in overrides),
-                     shlex.quote(f"hydra.sweep.dir={sweep_dir}")])
+    return _resume_line([*_overrides(config, "task"), *_overrides(config, "hydra")], sweep_dir)
+
+
+def recorded_resume_command(sweep_dir: Path) -> str | None:
+    """The resume command of the sweep in ``sweep_dir``, from the command its start recorded there.
+
+    For the parent process after the sweep stopped (a Ctrl-C, a failure Hydra reports), when the
+    sweep's config is no longer at hand. None if nothing was recorded.
+    """
+    state = read_sweep_state(sweep_dir)
+    command = state.get("command") if state else None
+    if not isinstance(command, str):
+        return None
+    return _resume_line(shlex.split(command)[2:], sweep_dir)  # past "livesim -m"
+
+
+def _resume_line(overrides: list[str], sweep_dir: Path) -> str:
+    kept = [o for o in overrides if not o.startswith(("hydra.mode=", "hydra.sweep.dir="))]
+    return " ".join(["livesim -m", *(shlex.quote(o) for o in kept),
+                     shlex.quote(f"hydra.sweep.dir={Path(sweep_dir).resolve()}")])
 
 
 def _duration(seconds: float) -> str:
@@ -196,13 +227,18 @@ class SweepProgress(Callback):
             return
         total = state.get("total") or 0
         done = _finished_runs(sweep_dir, state.get("jobs"))
+        failed = _failed_runs(sweep_dir, state.get("jobs"), since=state["started"])
         if total:
             done = min(done, total)
-        new = done - (state.get("done_at_start") or 0)
+            failed = min(failed, total - done)
+        ended = done - (state.get("done_at_start") or 0) + failed  # runs this sweep has ended
         elapsed = time.time() - state["started"]
-        line = f"[{done}/{total or '?'}] runs complete, {_duration(elapsed)} elapsed"
-        if total and new > 0 and done < total:
-            line += f", ~{_duration(elapsed / new * (total - done))} left"
+        line = f"[{done}/{total or '?'}] runs complete"
+        if failed:
+            line += f", {failed} failed"
+        line += f", {_duration(elapsed)} elapsed"
+        if total and ended > 0 and done + failed < total:
+            line += f", ~{_duration(elapsed / ended * (total - done - failed))} left"
         print(line, file=sys.stderr, flush=True)
 
 

@@ -22,7 +22,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 import livesim.configs as config_tree
-from livesim.callbacks import STARTED_SWEEP
+from livesim.callbacks import STARTED_SWEEP, recorded_resume_command
 from livesim.command_line import CONFIG_DIR, check_command_line
 from livesim.commands import fresh_line
 from livesim.params import ConfigError, params_from_dict
@@ -173,6 +173,9 @@ def _interrupted(multirun: bool) -> str:
 
 
 def _kept(sweep_dir: Path | None) -> str:
+    command = recorded_resume_command(sweep_dir) if sweep_dir else None
+    if command:
+        return f"finished runs are kept — resume with: {command}"
     folder = shlex.quote(str(sweep_dir.resolve())) if sweep_dir else "<the sweep's folder>"
     return f"finished runs are kept — rerun the same command with hydra.sweep.dir={folder} to resume"
 
