@@ -189,3 +189,15 @@ def test_summary_without_status_is_a_missing_run_not_a_complete_one(tmp_path):
 def test_close_but_different_lever_levels_stay_apart(tmp_path):
     make_sweep(tmp_path, thresholds=(1234567.0, 1234568.0), seeds=range(2), metrics=lambda t, s: metrics_for(0.5, s))
     assert len(load_sweep(tmp_path).points) == 2  # six significant digits merged them into 1234570
+
+
+def test_a_failed_run_of_a_sweep_that_does_not_vary_the_seed_still_names_its_seed(tmp_path):
+    from livesim.report.aggregate import _read_run
+
+    run_dir = tmp_path / "policy.risk_threshold=0.9"
+    (run_dir / ".hydra").mkdir(parents=True)
+    (run_dir / ".hydra" / "overrides.yaml").write_text("- policy.risk_threshold=0.9\n")
+    (run_dir / ".hydra" / "config.yaml").write_text("seed: 4\npolicy:\n  risk_threshold: 0.9\n")
+    (run_dir / "error.txt").write_text("MemoryError\n\nTraceback ...\n")
+    run = _read_run(tmp_path, run_dir)
+    assert run.seed == 4 and run.reason == "failed: MemoryError"

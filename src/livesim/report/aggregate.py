@@ -418,6 +418,18 @@ def _first_line(path: Path) -> str:
     return lines[0].strip() if lines else f"{ERROR_FILE} is empty"
 
 
+def _configured(run_dir: Path) -> dict[str, Any]:
+    """The run's composed config as Hydra saved it (``.hydra/config.yaml``), or {} if unreadable.
+
+    It names the seed of a run that wrote no summary when the sweep did not vary the seed.
+    """
+    try:
+        config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
 def _read_run(root: Path, run_dir: Path) -> _Run:
     rel = run_dir.relative_to(root).as_posix() or "."
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
@@ -433,7 +445,8 @@ def _read_run(root: Path, run_dir: Path) -> _Run:
         error = run_dir / ERROR_FILE
         reason = (f"failed: {_first_line(error)}" if error.is_file()
                   else "incomplete: no summary.json (run failed, was killed or is still running)")
-        return _Run(rel, hydra_overrides, _as_seed(hydra_overrides.get(SEED)), None, reason)
+        seed = _as_seed(hydra_overrides.get(SEED, _configured(run_dir).get(SEED)))
+        return _Run(rel, hydra_overrides, seed, None, reason)
 
     # Whether the run finished is livesim.results' rule, shared with the sweep's progress count;
     # the summary is still read here to name the run and to say why it is left out.
