@@ -360,3 +360,22 @@ def test_a_failed_trial_of_the_tradeoff_search_does_not_stop_the_search(monkeypa
     assert len(list(sweep_dir.glob("*/summary.json"))) == 2  # trials 0 and 2 ran
     assert (sweep_dir / "optimization_results.yaml").is_file()
     assert (sweep_dir / "report.md").read_text().startswith("# INCOMPLETE")
+
+
+@pytest.mark.parametrize("days_done", [0, 1])
+def test_a_failed_single_run_on_a_terminal_ends_an_unfinished_day_line_and_nothing_else(
+        monkeypatch, tmp_path, capsys, days_done):
+    def fails(params, out_dir, progress=None, **kwargs):
+        if days_done:
+            progress(days_done, params.days)
+        raise MemoryError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "run_to_dir", fails)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with pytest.raises(SystemExit) as stop:
+        main(["population=small", "days=3", "hydra.run.dir=run"])
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    before = "\r  day 1/3\n" if days_done else "engine…\n"
+    assert f"{before}livesim: the run failed: MemoryError (traceback in " in err

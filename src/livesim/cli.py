@@ -77,6 +77,9 @@ def _sweep_command(sweep_dir: Path) -> str | None:
     return None if state is None else state.get("command")
 
 
+_PROGRESS_LINE_OPEN: list[bool] = []  # a terminal's day line is drawn and not yet ended
+
+
 def _day_progress() -> Callable[[int, int], None]:
     """A progress line on stderr: redrawn in place on a terminal, every tenth of the run otherwise."""
     tty = sys.stderr.isatty()
@@ -85,6 +88,7 @@ def _day_progress() -> Callable[[int, int], None]:
         if tty:
             end = "\n" if done == days else ""
             print(f"\r  day {done}/{days}", end=end, file=sys.stderr, flush=True)
+            _PROGRESS_LINE_OPEN[:] = [True] if done < days else []
         elif done == days or done % max(1, days // 10) == 0:
             print(f"  day {done}/{days}", file=sys.stderr, flush=True)
 
@@ -113,13 +117,13 @@ def _app(cfg: DictConfig) -> tuple[float, ...] | None:
         print(f"livesim: {err}", file=sys.stderr)
         sys.exit(2)
     command = "livesim " + " ".join(shlex.quote(o) for o in overrides)
-    if hc.mode != RunMode.MULTIRUN:
+    multirun = hc.mode == RunMode.MULTIRUN
+    if not multirun:
         print(f"livesim: simulating {params.population.viewers:,} viewers × {params.days} days on the "
               f"{params.engine} engine…", file=sys.stderr, flush=True)
-    progress = None if hc.mode == RunMode.MULTIRUN else _day_progress()
-    extra = {"sweep_command": _sweep_command(Path(hc.sweep.dir))} if hc.mode == RunMode.MULTIRUN else {}
-    resumed = hc.mode == RunMode.MULTIRUN and finished_run(params, out_dir) is not None
-    multirun = hc.mode == RunMode.MULTIRUN
+    progress = None if multirun else _day_progress()
+    extra = {"sweep_command": _sweep_command(Path(hc.sweep.dir))} if multirun else {}
+    resumed = multirun and finished_run(params, out_dir) is not None
     try:
         summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),
                              git_commit=git_commit(), progress=progress, **extra)
@@ -128,7 +132,7 @@ def _app(cfg: DictConfig) -> tuple[float, ...] | None:
         sys.exit(1)
     except Exception as err:  # out of memory, a full disk, a bug: say so, keep the reason, go on
         which = f"run {hc.job.num} ({' '.join(overrides)})" if multirun else "the run"
-        start = "" if multirun else fresh_line()  # a single run's progress line may be unfinished
+        start = fresh_line() if _PROGRESS_LINE_OPEN else ""  # end a single run's unfinished day line
         print(f"{start}livesim: {which} failed: {_failure(err, out_dir)}", file=sys.stderr, flush=True)
         if not multirun:
             sys.exit(1)
@@ -197,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     # A process may call main more than once (tests do): nothing of an earlier call carries over.
     _INTERRUPTED.clear()
     _LAST_JOB.clear()
+    _PROGRESS_LINE_OPEN.clear()
     STARTED_SWEEP.clear()
     in_main_thread = threading.current_thread() is threading.main_thread()  # signals need it
     previous_handler = signal.signal(signal.SIGINT, _note_interrupt) if in_main_thread else None
