@@ -332,8 +332,15 @@ def test_a_sweep_that_hydra_stops_says_its_finished_runs_are_kept_and_how_to_res
     with pytest.raises(SystemExit) as stop:
         main(["-m", *FAST, "seed=0,1", "hydra.sweep.dir=sweep"])
     assert stop.value.code == 1
-    assert (f"livesim: the sweep stopped before its end; finished runs are kept — resume with: livesim -m "
-            f"{' '.join(FAST)} seed=0,1 hydra.sweep.dir={tmp_path / 'sweep'}") in capsys.readouterr().err
+    err = capsys.readouterr().err
+    sweep_dir = tmp_path / "sweep"
+    assert err.splitlines()[-1] == (
+        f"livesim: the sweep stopped before its end: RuntimeError: job machinery broke (traceback in "
+        f"{sweep_dir / 'error.txt'}); finished runs are kept — resume with: livesim -m {' '.join(FAST)} "
+        f"seed=0,1 hydra.sweep.dir={sweep_dir}")
+    assert "Traceback" not in err and "HYDRA_FULL_ERROR" not in err
+    assert "RuntimeError: job machinery broke" in (sweep_dir / "error.txt").read_text()
+    assert os.environ.get("HYDRA_FULL_ERROR") != "1"  # put back as it was
 
 
 @pytest.mark.filterwarnings("ignore:.*declarative_base:DeprecationWarning")  # inside optuna 2

@@ -193,6 +193,7 @@ class SweepProgress(Callback):
         state = {"total": total, "started": time.time(), "done_at_start": done, "command": command,
                  "jobs": jobs}
         atomic_write(sweep_dir / SWEEP_STATE, json.dumps(state))
+        (sweep_dir / ERROR_FILE).unlink(missing_ok=True)  # why an earlier attempt of the sweep stopped
         STARTED_SWEEP["dir"] = sweep_dir.resolve()
         size = f"{total} run{'s' * (total != 1)}" if total else "runs"
         print(f"livesim: sweep of {size} in {sweep_dir.resolve()}; if interrupted, resume with: "

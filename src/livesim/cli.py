@@ -7,6 +7,7 @@ Hydra lives here and in ``livesim.callbacks`` only; the library below takes plai
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import signal
 import sys
@@ -155,9 +156,14 @@ def _app(cfg: DictConfig) -> tuple[float, ...] | None:
 
 
 def _failure(err: Exception, out_dir: Path) -> str:
-    """Keep a failed run's reason and traceback in its folder; return the reason and where it is."""
+    """Keep a failure's reason and traceback in ``out_dir`` (a run's folder, or a stopped sweep's).
+
+    Returns the reason and where the traceback is, for the one line that reports the failure.
+    """
     reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
     reason = " ".join(reason.split())  # one line: it heads error.txt and the report's missing list
+    if len(reason) > 300:
+        reason = reason[:297] + "…"
     try:
         atomic_write(out_dir / ERROR_FILE, f"{reason}\n\n{traceback.format_exc()}")
     except OSError as write_err:  # e.g. the disk that made the run fail is full
@@ -203,6 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     _LAST_JOB.clear()
     _PROGRESS_LINE_OPEN.clear()
     STARTED_SWEEP.clear()
+    user_full_error = os.environ.get("HYDRA_FULL_ERROR")
+    own_full_error = user_full_error != "1"  # unless the user asked Hydra for full errors, a sweep's come here
     in_main_thread = threading.current_thread() is threading.main_thread()  # signals need it
     previous_handler = signal.signal(signal.SIGINT, _note_interrupt) if in_main_thread else None
     previous_format, warnings.formatwarning = warnings.formatwarning, _warning_line
@@ -215,6 +223,8 @@ def main(argv: list[str] | None = None) -> None:
                 tail = " (no run of this sweep was started)" if multirun else ""
                 print(f"livesim: {err}{tail}", file=sys.stderr)
                 sys.exit(2)
+        if multirun and own_full_error:
+            os.environ["HYDRA_FULL_ERROR"] = "1"  # a sweep's failure comes back here, to be told in one line
         _app()
     except KeyboardInterrupt:
         _exit_interrupted(multirun)
@@ -224,11 +234,24 @@ def main(argv: list[str] | None = None) -> None:
         if _INTERRUPTED and stop.code not in (0, None):
             _exit_interrupted(multirun)
         if multirun and stop.code not in (0, None) and STARTED_SWEEP.get("dir"):
-            # Hydra stopped the sweep (e.g. a worker process was killed): its runs are on disk.
             print(f"livesim: the sweep stopped before its end; {_kept(STARTED_SWEEP['dir'])}",
                   file=sys.stderr, flush=True)
         raise
+    except Exception as err:
+        if not (multirun and own_full_error):
+            raise  # the user asked Hydra for full errors: theirs
+        # Hydra stopped the sweep (e.g. a joblib worker process was killed): its runs are on disk.
+        sweep_dir = STARTED_SWEEP.get("dir")
+        where = _failure(err, sweep_dir) if sweep_dir else " ".join(f"{type(err).__name__}: {err}".split())
+        kept = f"; {_kept(sweep_dir)}" if sweep_dir else " (no run of this sweep was started)"
+        print(f"livesim: the sweep stopped before its end: {where}{kept}", file=sys.stderr, flush=True)
+        sys.exit(1)
     finally:
+        if multirun and own_full_error:
+            if user_full_error is None:
+                os.environ.pop("HYDRA_FULL_ERROR", None)
+            else:
+                os.environ["HYDRA_FULL_ERROR"] = user_full_error
         warnings.formatwarning = previous_format
         if previous_handler is not None:
             signal.signal(signal.SIGINT, previous_handler)
