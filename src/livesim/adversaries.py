@@ -70,7 +70,7 @@ class Adversaries:
         # over more accounts moves the same money in smaller pieces, it does not create money.
         self.group_key = self._group_keys()
         per_account = np.where(self.is_ring, self.act.ring.daily_budget, self.act.card_fraud.daily_budget)
-        money = ~self.is_bot & v.active[self.actors]
+        money = self.moves_money & v.active[self.actors]
         self.groups = np.unique(self.group_key[money])
         self.group_total = np.bincount(np.searchsorted(self.groups, self.group_key[money]),
                                        weights=per_account[money], minlength=self.groups.size)

@@ -34,6 +34,8 @@ from livesim.results import (
     file_signature,
     is_complete,
     read_sweep_state,
+    resume_command,
+    resume_from_command,
 )
 
 __all__ = ["SweepProgress", "SweepReport", "count_sweep_jobs"]
@@ -103,10 +105,8 @@ def _finished_runs(sweep_dir: Path, job_dirs: Iterable[str] | None = None) -> in
     without them, every folder of ``sweep_dir``. A summary is parsed once and its verdict kept
     until the file changes, so a progress line after every job of a big sweep stays cheap.
     """
-    paths = (sweep_dir.glob(f"*/{SUMMARY}") if job_dirs is None
-             else (sweep_dir / name / SUMMARY for name in job_dirs))
     done = 0
-    for path in paths:
+    for path in _run_files(sweep_dir, job_dirs, SUMMARY):
         signature = file_signature(path)
         if signature is None:  # absent, or vanished since the glob
             continue
@@ -117,15 +117,18 @@ def _finished_runs(sweep_dir: Path, job_dirs: Iterable[str] | None = None) -> in
     return done
 
 
-def _failed_runs(sweep_dir: Path, job_dirs: Iterable[str] | None, since: float) -> int:
+def _run_files(sweep_dir: Path, job_dirs: Iterable[str] | None, name: str) -> Iterable[Path]:
+    """File ``name`` of each of the sweep's run folders ``job_dirs`` (by default every folder that has one)."""
+    return sweep_dir.glob(f"*/{name}") if job_dirs is None else (sweep_dir / d / name for d in job_dirs)
+
+
+def _failed_runs(sweep_dir: Path, job_dirs: Iterable[str] | None, since: float = 0.0) -> int:
     """Run folders of the sweep whose run failed since ``since`` (an error.txt, written then, and no summary).
 
     An older error.txt is a failure of an earlier attempt that this sweep is to run again.
     """
-    paths = (sweep_dir.glob(f"*/{ERROR_FILE}") if job_dirs is None
-             else (sweep_dir / name / ERROR_FILE for name in job_dirs))
     failed = 0
-    for path in paths:
+    for path in _run_files(sweep_dir, job_dirs, ERROR_FILE):
         signature = file_signature(path)
         if signature is not None and signature[1] / 1e9 >= since and not is_complete(path.parent):
             failed += 1
@@ -138,7 +141,7 @@ def _is_multirun(config: DictConfig) -> bool:
 
 def _resume_command(config: DictConfig, sweep_dir: Path) -> str:
     """The command that reruns this sweep in ``sweep_dir``, skipping the runs already complete."""
-    return _resume_line([*_overrides(config, "task"), *_overrides(config, "hydra")], sweep_dir)
+    return resume_command([*_overrides(config, "task"), *_overrides(config, "hydra")], sweep_dir)
 
 
 def recorded_resume_command(sweep_dir: Path) -> str | None:
@@ -149,15 +152,7 @@ def recorded_resume_command(sweep_dir: Path) -> str | None:
     """
     state = read_sweep_state(sweep_dir)
     command = state.get("command") if state else None
-    if not isinstance(command, str):
-        return None
-    return _resume_line(shlex.split(command)[2:], sweep_dir)  # past "livesim -m"
-
-
-def _resume_line(overrides: list[str], sweep_dir: Path) -> str:
-    kept = [o for o in overrides if not o.startswith(("hydra.mode=", "hydra.sweep.dir="))]
-    return " ".join(["livesim -m", *(shlex.quote(o) for o in kept),
-                     shlex.quote(f"hydra.sweep.dir={Path(sweep_dir).resolve()}")])
+    return resume_from_command(command, sweep_dir) if isinstance(command, str) else None
 
 
 def _duration(seconds: float) -> str:
@@ -251,7 +246,7 @@ class SweepReport(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if not _finished_runs(sweep_dir):  # any finished run, this grid's or not: the report reads them all
             STARTED_SWEEP["incomplete"] = True
-            failed = sum(1 for _ in sweep_dir.glob(f"*/{ERROR_FILE}"))
+            failed = _failed_runs(sweep_dir, None)
             why = f" ({failed} failed: see the {ERROR_FILE} in their folders)" if failed else ""
             print(f"livesim: no run of the sweep in {sweep_dir.resolve()} finished{why}, so no report was "
                   f"written; once what stopped them is fixed, resume with: "

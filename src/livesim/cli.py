@@ -160,15 +160,18 @@ def _failure(err: Exception, out_dir: Path) -> str:
 
     Returns the reason and where the traceback is, for the one line that reports the failure.
     """
-    reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-    reason = " ".join(reason.split())  # one line: it heads error.txt and the report's missing list
-    if len(reason) > 300:
-        reason = reason[:297] + "…"
+    reason = _reason(err)
     try:
         atomic_write(out_dir / ERROR_FILE, f"{reason}\n\n{traceback.format_exc()}")
     except OSError as write_err:  # e.g. the disk that made the run fail is full
         return f"{reason} (its reason could not be saved: {write_err.strerror})"
     return f"{reason} (traceback in {out_dir / ERROR_FILE})"
+
+
+def _reason(err: Exception) -> str:
+    """The exception in one line (it heads error.txt and the report's missing list), at most 300 characters."""
+    reason = " ".join((f"{type(err).__name__}: {err}" if str(err) else type(err).__name__).split())
+    return reason if len(reason) <= 300 else reason[:297] + "…"
 
 
 def _interrupted(multirun: bool) -> str:
@@ -242,15 +245,14 @@ def main(argv: list[str] | None = None) -> None:
             raise  # the user asked Hydra for full errors: theirs
         # Hydra stopped the sweep (e.g. a joblib worker process was killed): its runs are on disk.
         sweep_dir = STARTED_SWEEP.get("dir")
-        where = _failure(err, sweep_dir) if sweep_dir else " ".join(f"{type(err).__name__}: {err}".split())
+        where = _failure(err, sweep_dir) if sweep_dir else _reason(err)
         kept = f"; {_kept(sweep_dir)}" if sweep_dir else " (no run of this sweep was started)"
         print(f"livesim: the sweep stopped before its end: {where}{kept}", file=sys.stderr, flush=True)
         sys.exit(1)
     finally:
-        if multirun and own_full_error:
-            if user_full_error is None:
-                os.environ.pop("HYDRA_FULL_ERROR", None)
-            else:
+        if multirun and own_full_error:  # as the user had it
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+            if user_full_error is not None:
                 os.environ["HYDRA_FULL_ERROR"] = user_full_error
         warnings.formatwarning = previous_format
         if previous_handler is not None:

@@ -15,13 +15,15 @@ import io
 import json
 import math
 import os
+import shlex
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 __all__ = ["COMPLETE", "ERROR_FILE", "SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "check_summary",
-           "complete_summary", "file_signature", "is_complete", "read_summary", "read_sweep_state", "summary_problem",
-           "write_run"]
+           "complete_summary", "file_signature", "is_complete", "read_summary", "read_sweep_state", "resume_command",
+           "resume_from_command", "summary_problem", "write_run"]
 
 SUMMARY = "summary.json"
 #: A refused or failed run's reason (first line) and a failed run's traceback; never beside a summary.
@@ -155,3 +157,23 @@ def read_sweep_state(sweep_dir: Path) -> dict[str, Any] | None:
         return json.loads((Path(sweep_dir) / SWEEP_STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def resume_command(overrides: Iterable[str], sweep_dir: Path) -> str:
+    """``livesim -m <overrides> hydra.sweep.dir=<sweep_dir, absolute>``: resumes the sweep from anywhere.
+
+    A sweep's own ``hydra.sweep.dir`` (perhaps relative to where it was started) and ``hydra.mode``
+    are dropped from ``overrides``; finished runs are skipped by the command.
+    """
+    kept = [o for o in overrides if not o.startswith(("hydra.mode=", "hydra.sweep.dir="))]
+    return " ".join(["livesim -m", *(shlex.quote(o) for o in kept),
+                     shlex.quote(f"hydra.sweep.dir={Path(sweep_dir).resolve()}")])
+
+
+def resume_from_command(command: str, sweep_dir: Path) -> str:
+    """:func:`resume_command` from a sweep's recorded command line (``livesim -m …``)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:  # not a command line we wrote: keep it, and name the folder after it
+        return f"{command} {shlex.quote(f'hydra.sweep.dir={Path(sweep_dir).resolve()}')}"
+    return resume_command(words[2:], sweep_dir)  # past "livesim -m"

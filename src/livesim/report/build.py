@@ -47,7 +47,7 @@ from livesim.report.stats import (
     resolve_baseline,
     summarize,
 )
-from livesim.results import atomic_write
+from livesim.results import atomic_write, resume_from_command
 
 __all__ = ["BuiltReport", "write_report"]
 
@@ -102,18 +102,15 @@ def _command(sweep_dir: str | Path, baseline: str | None, max_harm: float | None
 
 
 def resume_command(sweep: Sweep) -> str:
-    """The command that resumes the sweep in its folder (finished runs are skipped)."""
+    """The command that resumes the sweep in its folder (finished runs are skipped).
+
+    The recorded (possibly relative) sweep folder is replaced by the absolute one: the command then
+    resumes this sweep from wherever it is run.
+    """
     command = sweep.provenance.sweep_command
-    folder = shlex.quote(f"hydra.sweep.dir={Path(sweep.root).resolve()}")
     if not command:
-        return f"<the sweep's livesim -m command> {folder}"
-    # A recorded (possibly relative) sweep folder is replaced by the absolute one: the command
-    # then resumes this sweep from wherever it is run.
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return f"{command} {folder}"
-    return shlex.join(w for w in words if not w.startswith("hydra.sweep.dir=")) + f" {folder}"
+        return f"<the sweep's livesim -m command> {shlex.quote(f'hydra.sweep.dir={Path(sweep.root).resolve()}')}"
+    return resume_from_command(command, sweep.root)
 
 
 def _no_complete_run(sweep: Sweep) -> ReportError:
