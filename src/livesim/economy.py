@@ -71,8 +71,8 @@ class StreamChoice:
     """
 
     def __init__(self, live_by_hour: np.ndarray, audience: np.ndarray, boost: np.ndarray | None = None) -> None:
-        hours, n = live_by_hour.shape
-        hour, creator = np.divmod(live_by_hour.ravel().nonzero()[0], n)  # the live (hour, creator) pairs, by hour
+        hours = live_by_hour.shape[0]
+        hour, creator = live_by_hour.nonzero()  # the live (hour, creator) pairs, by hour
         self.by_audience = _HourlyDraw(hours, hour, creator, audience[creator])
         self.by_boost = None
         if boost is not None:

@@ -125,7 +125,7 @@ class Ledger:
             checked and the gaps are returned as an array.
         """
         b = self.balance if balance is None else balance
-        hourly = np.ndim(coins_held) > 0
+        hourly = isinstance(coins_held, np.ndarray)
         # One formula for one check (plain floats: the day's end, a Mesa tick) and for an array of hours.
         top, size = (np.maximum, np.abs) if hourly else (max, abs)
         gap = top(top(size(b["coins"] - coins_held), size(b["creators"] - creators_owed)), size(sum(b.values())))

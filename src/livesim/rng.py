@@ -39,6 +39,7 @@ class Streams:
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
+        self._name_bases: dict[str, int] = {}
 
     prefix = ""  # a subclass keys all its streams apart from the base class's with a prefix
 
@@ -59,14 +60,20 @@ class Streams:
         Draw ``i`` depends only on ``(seed, name, key, i)``: the same index gets the same draw
         whichever other indices are asked for.
         """
-        base = 0
-        for part in (self.seed, *self._spawn_key(name, (key,))):
-            base = _mix64(base ^ (part & _MASK))
+        base = _mix64(self._name_base(name) ^ (int(key) & _MASK))
         z = np.asarray(index).astype(np.uint64) * _GOLDEN + np.uint64(base)
         z = (z ^ (z >> _S30)) * _MIX1
         z = (z ^ (z >> _S27)) * _MIX2
         z ^= z >> _S31
         return ((z >> _S11).astype(np.float64) + 0.5) * 2.0**-53
+
+    def _name_base(self, name: str) -> int:
+        """The seed and the stream's name folded into one stream base (the start of :meth:`uniform_at`'s fold)."""
+        base = self._name_bases.get(name)
+        if base is None:
+            base = _mix64(_mix64(self.seed & _MASK) ^ self._spawn_key(name, ())[0])
+            self._name_bases[name] = base
+        return base
 
     def normal_at(self, name: str, key: int, index: np.ndarray) -> np.ndarray:
         """Standard normal draws for the given ``index`` values (see :meth:`uniform_at`)."""
