@@ -148,7 +148,7 @@ def test_same_seed_runs_share_the_population_and_the_online_draws():
     b = CoreEngine(scenario_params("baseline_mix", "strict"))
     assert np.array_equal(a.world.viewers.spend_rate, b.world.viewers.spend_rate)
     assert np.array_equal(a.world.creators.audience, b.world.creators.audience)
-    assert np.array_equal(a.streams.get("tick", 5).random(3), b.streams.get("tick", 5).random(3))
+    assert np.array_equal(a.streams.get("day", 5).random(3), b.streams.get("day", 5).random(3))
 
 
 def test_ledger_balances_with_holds_clawbacks_and_reversals():

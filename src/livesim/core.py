@@ -39,6 +39,8 @@ from livesim.world import (
 
 __all__ = ["CoreEngine", "RunResult", "run_core"]
 
+_HOUR_COLUMN = np.arange(24)[:, None]  # the day's hours against creators: is_live's [24, creators] mask
+
 
 class CoreEngine:
     """Steps one run of the model with numpy arrays.
@@ -93,16 +95,17 @@ class CoreEngine:
         """
         p, c, plat = self.params, self.world.creators, self.platform
         hours = p.population.session_hours
-        sched = self.streams.get("schedule", day)
-        gifting = sessions_for_day(sched, self.gifter_p_online, self.gifter_slots, hours)
-        online = gifting.viewer.size + online_hours(sched, self.watcher_p_online, hours)
-        live_from = live_schedule(sched, c.live_prob)
+        # One stream for the day: the schedule's draws come first and their number never
+        # depends on the policy, so the intents' draws that follow stay paired across policies.
+        rng = self.streams.get("day", day)
+        gifting = sessions_for_day(rng, self.gifter_p_online, self.gifter_slots, hours)
+        online = gifting.viewer.size + online_hours(rng, self.watcher_p_online, hours)
+        live_from = live_schedule(rng, c.live_prob)
         plat.adv.start_day(day, self.streams)
         # Actioned creators stay on the schedule (their gifts are blocked), so that who
         # watches what does not shift with the policy: paired runs stay paired.
-        live_by_hour = is_live(live_from, np.arange(24)[:, None], p.population.live_hours)
-        organic = self._organic_intents(gifting, live_by_hour, plat.creator_weights(),
-                                        self.streams.get("tick", day))
+        live_by_hour = is_live(live_from, _HOUR_COLUMN, p.population.live_hours)
+        organic = self._organic_intents(gifting, live_by_hour, plat.creator_weights(), rng)
         return GiftBatch.merge_by_hour([organic, plat.adv.intents(live_from)]), online
 
     def _organic_intents(self, gifting: Sessions, live_by_hour: np.ndarray,
