@@ -102,7 +102,7 @@ class Adversaries:
         money = self.moves_money
         if self.groups.size and money.any():
             key = self.group_key[money]
-            gi = np.minimum(np.searchsorted(self.groups, key), self.groups.size - 1)
+            gi = np.minimum(self.groups.searchsorted(key), self.groups.size - 1)
             known = self.groups[gi] == key
             n_active = np.bincount(gi[active[money] & known], minlength=self.groups.size)
             budget[money] = np.where(known, self.group_total[gi] / np.maximum(n_active[gi], 1), 0.0)
@@ -153,9 +153,9 @@ class Adversaries:
         # Usually every ring and cell wanting one has a spare of its own: wake those at once.
         keys = np.unique(self.group_key[wanting])
         spare = self._spare_mask(self.moves_money).nonzero()[0]
-        by_key = spare[np.argsort(self.group_key[spare], kind="stable")]  # a group's spares stay in actor order
+        by_key = spare[self.group_key[spare].argsort(kind="stable")]  # a group's spares stay in actor order
         spare_keys = self.group_key[by_key]
-        own = np.minimum(np.searchsorted(spare_keys, keys), max(spare.size - 1, 0))
+        own = np.minimum(spare_keys.searchsorted(keys), max(spare.size - 1, 0))
         if spare.size and (spare_keys[own] == keys).all():
             self._wake(self.actors[by_key[own]], day)
             return
@@ -191,7 +191,7 @@ class Adversaries:
         self.enf.born_day[rows] = day
         self.enf.make_adaptive(rows)
         self.activations += int(rows.size)
-        idx = np.searchsorted(self.actors, rows)
+        idx = self.actors.searchsorted(rows)
         fixed = ~self.is_ring[idx]
         self.target[idx[fixed]] = v.group[rows[fixed]]
 
@@ -228,11 +228,11 @@ class Adversaries:
         rows = on.nonzero()[0]
         start = start[rows]
         n_hours = np.where(self.is_bot[rows], 1, np.minimum(start + hours, 24) - start)
-        rows = np.repeat(rows, n_hours)
-        first = np.repeat(np.cumsum(n_hours) - n_hours, n_hours)
-        hour = np.repeat(start, n_hours) + (np.arange(rows.size) - first)
+        rows = rows.repeat(n_hours)
+        first = (n_hours.cumsum() - n_hours).repeat(n_hours)
+        hour = start.repeat(n_hours) + (np.arange(rows.size) - first)
         per_hour = np.where(self.is_bot, self.budget, self.budget / hours)
-        order = np.argsort(hour, kind="stable")
+        order = hour.argsort(kind="stable")
         rows, hour = rows[order], hour[order]
         return GiftBatch(a[rows], tgt[rows], per_hour[rows], self.is_fraud[rows], hour.astype(np.intp))
 

@@ -20,9 +20,9 @@ class _HourlyDraw:
     def __init__(self, hours: int, hour: np.ndarray, creator: np.ndarray, weight: np.ndarray) -> None:
         # ``hour`` and ``creator``: the live (hour, creator) pairs, by hour; ``weight`` each pair's.
         self.creator = creator
-        start = np.searchsorted(hour, np.arange(hours + 1))
+        start = hour.searchsorted(np.arange(hours + 1))
         cum = np.zeros(weight.size + 1)
-        np.cumsum(weight, out=cum[1:])
+        weight.cumsum(out=cum[1:])
         before = cum[start[:-1]]  # weight of the earlier hours' pairs
         self.total = cum[start[1:]] - before  # each hour's live weight
         self.anyone_live = self.total > 0
@@ -38,7 +38,7 @@ class _HourlyDraw:
     def pick(self, u: np.ndarray, hour: np.ndarray) -> np.ndarray:
         if self.creator.size == 0:
             return np.full(u.size, -1, np.int64)
-        pair = np.minimum(np.searchsorted(self.table, hour + u, side="right"), self.last[hour])
+        pair = np.minimum(self.table.searchsorted(hour + u, side="right"), self.last[hour])
         return np.where(self.anyone_live[hour], self.creator[pair], -1)
 
     def pick_one(self, u: float, hour: int) -> int:

@@ -24,7 +24,7 @@ class Groups:
     """
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.order = np.argsort(keys, kind="stable")
+        self.order = keys.argsort(kind="stable")
         self.sorted_keys = keys[self.order]
         self.first = np.ones(keys.size, bool)  # a key's first row, in sorted order
         np.not_equal(self.sorted_keys[1:], self.sorted_keys[:-1], out=self.first[1:])

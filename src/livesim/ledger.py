@@ -70,7 +70,7 @@ class Ledger:
         for k, (source, target, _) in enumerate(postings):
             steps[row[source], 1 + k::per_hour] -= amounts[k]
             steps[row[target], 1 + k::per_hour] += amounts[k]
-        running = np.cumsum(steps, axis=1)
+        running = steps.cumsum(axis=1)
         self.balance.update(zip(row, running[:, -1].tolist(), strict=True))
         return dict(zip(row, running[:, per_hour::per_hour], strict=True))
 

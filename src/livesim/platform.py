@@ -277,7 +277,7 @@ class Platform:
         if not disputed.any():
             return
         who, amount, delay = who[disputed], amount[disputed], delay[disputed]
-        by_delay = np.argsort(delay, kind="stable")
+        by_delay = delay.argsort(kind="stable")
         delays, first = np.unique(delay[by_delay], return_index=True)
         for d, part in zip(delays.tolist(), np.split(by_delay, first[1:]), strict=True):
             self.chargebacks_due.setdefault(day + d, []).append((who[part], amount[part]))
@@ -332,7 +332,7 @@ def _balances_by_hour(balance: np.ndarray, account: np.ndarray, hours: np.ndarra
     cell = (hours + 1) * touched.size + column[account]
     table = np.bincount(cell, weights=change, minlength=(n_hours + 1) * touched.size).reshape(n_hours + 1, -1)
     table[0] = balance[touched]
-    np.cumsum(table, axis=0, out=table)
+    table.cumsum(axis=0, out=table)
     balance[touched] = table[-1]
     return table
 

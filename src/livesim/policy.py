@@ -77,7 +77,7 @@ class GiftBatch:
     def merge_by_hour(batches: list[GiftBatch]) -> GiftBatch:
         """Join batches (each in hour order) into one in hour order, earlier batches first within an hour."""
         joined = GiftBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in GiftBatch.__slots__))
-        return joined.take(np.argsort(joined.hour, kind="stable"))
+        return joined.take(joined.hour.argsort(kind="stable"))
 
 
 class Enforcement:

@@ -307,7 +307,7 @@ _HOURS = np.arange(24)
 
 def start_hours(rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` start hours drawn by :func:`hour_weights` (inverse-CDF: one uniform each)."""
-    return np.searchsorted(_HOUR_CDF, rng.random(n) * _HOUR_CDF[-1], side="right").astype(np.int8)
+    return _HOUR_CDF.searchsorted(rng.random(n) * _HOUR_CDF[-1], side="right").astype(np.int8)
 
 
 def is_live(live_from: np.ndarray, hour: int | np.ndarray, live_hours: int) -> np.ndarray:
@@ -345,13 +345,13 @@ def sessions_for_day(rng: np.random.Generator, p_online: np.ndarray, candidates:
     starting = rng.multinomial(online.size, _HOUR_P)
     dealt = rng.permutation(online)
     first = np.zeros(25, np.int64)
-    np.cumsum(starting, out=first[1:])
+    starting.cumsum(out=first[1:])
     lo = first[np.maximum(_HOURS - session_hours + 1, 0)]  # the earliest start still online in each hour
     counts = first[1:] - lo
     offsets = np.zeros(25, np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    rows = np.repeat(lo - offsets[:-1], counts) + np.arange(offsets[-1])
-    return Sessions(dealt[rows], np.repeat(_HOURS, counts), offsets)
+    counts.cumsum(out=offsets[1:])
+    rows = (lo - offsets[:-1]).repeat(counts) + np.arange(offsets[-1])
+    return Sessions(dealt[rows], _HOURS.repeat(counts), offsets)
 
 
 def online_hours(rng: np.random.Generator, p_online: np.ndarray, session_hours: int) -> int:
