@@ -271,16 +271,15 @@ class Platform:
         # Draws indexed by account, so that a fraudster's dispute and delay on a day do not
         # depend on which others bought that day (paired runs).
         disputed = self.streams.uniform_at("chargebacks", day, who) < cf.chargeback_rate
+        if not disputed.any():
+            return
+        who, amount = who[disputed], amount[disputed]
         delay = np.exp(np.log(cf.chargeback_delay_median_days)
                        + 0.5 * self.streams.normal_at("chargeback_delay", day, who))
         delay = np.minimum(np.maximum(np.round(delay), 1), cf.chargeback_delay_max_days).astype(int)
-        if not disputed.any():
-            return
-        who, amount, delay = who[disputed], amount[disputed], delay[disputed]
-        by_delay = delay.argsort(kind="stable")
-        delays, first = np.unique(delay[by_delay], return_index=True)
-        for d, part in zip(delays.tolist(), np.split(by_delay, first[1:]), strict=True):
-            self.chargebacks_due.setdefault(day + d, []).append((who[part], amount[part]))
+        for d in np.unique(delay).tolist():  # each landing day gets its accounts, still distinct and sorted
+            lands = delay == d
+            self.chargebacks_due.setdefault(day + d, []).append((who[lands], amount[lands]))
 
     def _land_chargebacks(self, day: int) -> None:
         """Refund cardholders; recover from the fraudster's coins, then the accomplice's balance.
@@ -292,7 +291,10 @@ class Platform:
         if day not in self.chargebacks_due:
             return
         parts = self.chargebacks_due.pop(day)
-        who, amount = _total_by_account(np.concatenate([w for w, _ in parts]), np.concatenate([a for _, a in parts]))
+        if len(parts) == 1:  # scheduled on one day: its accounts are distinct and sorted already
+            who, amount = parts[0]
+        else:
+            who, amount = _total_by_account(np.concatenate([w for w, _ in parts]), np.concatenate([a for _, a in parts]))
         wallet = self.wallet[who]
         from_coins = np.minimum(amount, self.coins[wallet])
         self.coins[wallet] -= from_coins

@@ -265,7 +265,7 @@ class Enforcement:
         self.in_review[picked] = False
         self.reviews_done += int(k)
         self._strike(day, picked[violation], automated=False)
-        self.backlog_max = max(self.backlog_max, int(np.count_nonzero(self.in_review)))
+        self.backlog_max = max(self.backlog_max, int(queue.size - k))  # the picked left the queue
 
     def _strike(self, day: int, ids: np.ndarray, automated: bool) -> None:
         pol = self.pol
