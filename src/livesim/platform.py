@@ -294,7 +294,8 @@ class Platform:
         if len(parts) == 1:  # scheduled on one day: its accounts are distinct and sorted already
             who, amount = parts[0]
         else:
-            who, amount = _total_by_account(np.concatenate([w for w, _ in parts]), np.concatenate([a for _, a in parts]))
+            who, amount = _total_by_account(np.concatenate([w for w, _ in parts]),
+                                            np.concatenate([a for _, a in parts]))
         wallet = self.wallet[who]
         from_coins = np.minimum(amount, self.coins[wallet])
         self.coins[wallet] -= from_coins
