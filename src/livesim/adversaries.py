@@ -68,12 +68,13 @@ class Adversaries:
         self.ring_size = (self.ring_creators >= 0).sum(axis=1)
         # A ring or fraud cell moves a fixed amount a day, shared by its active accounts: spreading
         # over more accounts moves the same money in smaller pieces, it does not create money.
-        self.group_key = self._group_keys()
+        group_key = self._group_keys()
         per_account = np.where(self.is_ring, self.act.ring.daily_budget, self.act.card_fraud.daily_budget)
         money = self.moves_money & v.active[self.actors]
-        self.groups = np.unique(self.group_key[money])
-        self.group_total = np.bincount(np.searchsorted(self.groups, self.group_key[money]),
+        self.groups = np.unique(group_key[money])
+        self.group_total = np.bincount(np.searchsorted(self.groups, group_key[money]),
                                        weights=per_account[money], minlength=self.groups.size)
+        self._index_groups()
         self.target = np.full(self.actors.size, -1, np.int64)
         fixed = ~self.is_ring
         self.target[fixed] = v.group[self.actors[fixed]]
@@ -97,13 +98,10 @@ class Adversaries:
             self._route_rings(day, streams)
         active = v.active[a]
         adaptive = v.adaptive[a]
-        self.group_key = self._group_keys()
         budget = np.full(a.size, 10 * self.params.economy.coin_price)  # a bot's warm-up gifts
         money = self.moves_money
         if self.groups.size and money.any():
-            key = self.group_key[money]
-            gi = np.minimum(self.groups.searchsorted(key), self.groups.size - 1)
-            known = self.groups[gi] == key
+            gi, known = self.money_group, self.money_group_known
             n_active = np.bincount(gi[active[money] & known], minlength=self.groups.size)
             budget[money] = np.where(known, self.group_total[gi] / np.maximum(n_active[gi], 1), 0.0)
         # Adaptive actors structure below the limits in force: caps, and the velocity rule when
@@ -143,6 +141,23 @@ class Adversaries:
         role = v.role[self.actors].astype(np.int64)
         return np.where(self.is_bot, -1, role * (self.world.creators.n + 1) + v.group[self.actors])
 
+    def _index_groups(self) -> None:
+        """Work out every actor's group key and, for money movers, its budget group (by ``groups``).
+
+        Kept until an account changes group (:meth:`_regroup`), not redone every day.
+        """
+        self.group_key = self._group_keys()
+        key = self.group_key[self.moves_money]
+        self.money_group = np.minimum(self.groups.searchsorted(key), max(self.groups.size - 1, 0))
+        # A money mover whose group had no active account at the start has no budget to share.
+        known = self.groups[self.money_group] == key if self.groups.size else np.zeros(key.size, bool)
+        self.money_group_known = known
+
+    def _regroup(self, rows: np.ndarray, groups: np.ndarray | int) -> None:
+        """Move the accounts ``rows`` to ``groups`` (ring or accomplice), keeping the group keys in step."""
+        self.world.viewers.group[rows] = groups
+        self._index_groups()
+
     def _spread(self, day: int, unmoved: np.ndarray, eligible: np.ndarray) -> None:
         """Adaptive rings and fraud cells wake reserve accounts for money they could not move."""
         v = self.world.viewers
@@ -180,7 +195,7 @@ class Adversaries:
         own = spare[v.group[spare] == group]
         woken = (own if own.size else spare)[:1]
         if woken.size:
-            v.group[woken] = group
+            self._regroup(woken, group)
             self._wake(woken, day)
 
     def _wake(self, rows: np.ndarray, day: int) -> None:
@@ -207,7 +222,7 @@ class Adversaries:
         for role_mask in (self.is_ring, self.is_fraud, self.is_bot):
             lost = a[gone & role_mask]
             chosen = self._spares(role_mask)[:lost.size]
-            v.group[chosen] = v.group[lost[:chosen.size]]
+            self._regroup(chosen, v.group[lost[:chosen.size]])
             v.born_day[chosen] = RESERVED  # promised to a replacement: spreading must not wake it
             if chosen.size:
                 self.replace_due.setdefault(due, []).append(chosen)

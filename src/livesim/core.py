@@ -39,7 +39,9 @@ from livesim.world import (
 
 __all__ = ["CoreEngine", "RunResult", "run_core"]
 
-_HOUR_COLUMN = np.arange(24)[:, None]  # the day's hours against creators: is_live's [24, creators] mask
+# The day's hours against creators, for is_live's [24, creators] mask; int8 like the start hours,
+# so that the comparisons stay in int8.
+_HOUR_COLUMN = np.arange(24, dtype=np.int8)[:, None]
 
 
 class CoreEngine:
