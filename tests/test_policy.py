@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from conftest import scenario_params, small
+from conftest import BUSY, scenario_params, small
 from scipy import stats
 
 from livesim.core import CoreEngine, run_core
 from livesim.detection import daily_false_positive_rate
+from livesim.params import Params
 from livesim.policy import OK, RESTRICTED, SUSPENDED, Enforcement, GiftBatch
 from livesim.rng import Streams
 from livesim.world import build_world
@@ -204,3 +205,35 @@ def test_automation_does_not_strike_an_actioned_account_again():
     for day in range(3):
         enf.act(day, ids, np.array([0.99]))
     assert enf.status[9] == RESTRICTED and enf.strikes[9] == 1
+
+
+def test_adversaries_group_keys_stay_in_step_as_accounts_change_group():
+    # The adversaries work group keys and budget groups out when an account changes group, not
+    # every day: after each day's start (spreading may borrow a spare) and end (replacements) they
+    # must equal a fresh computation. Full adaptation and a strict policy make replacements happen,
+    # and spreading until the spares run out borrows one.
+    params = Params().replace(**{
+        **BUSY, "days": 8, "actors.adaptation": 1.0, "actors.reserve_accounts": 1.0,
+        "actors.replacement_delay_days": 0, "actors.ring.pattern": "layered",
+        "policy.risk_threshold": 0.2, "policy.review_threshold": 0.05, "policy.review_capacity": 20})
+    engine = CoreEngine(params)
+    adv, groups = engine.platform.adv, engine.world.viewers.group
+    start = groups[adv.actors].copy()
+    checked = []
+
+    def check() -> None:
+        key = adv._group_keys()
+        assert np.array_equal(adv.group_key, key), len(checked)
+        money_key = key[adv.moves_money]
+        known = adv.money_group_known
+        assert np.array_equal(adv.groups[adv.money_group] == money_key, known), len(checked)
+        assert np.array_equal(adv.groups[adv.money_group[known]], money_key[known]), len(checked)
+        checked.append(True)
+
+    start_day = adv.start_day
+    adv.start_day = lambda day, streams: (start_day(day, streams), check())
+    for day in range(params.days):
+        engine._active_day(day)
+        check()
+    assert len(checked) == 2 * params.days
+    assert (groups[adv.actors] != start).sum() >= 3  # accounts did change group

@@ -222,9 +222,9 @@ class Adversaries:
         for role_mask in (self.is_ring, self.is_fraud, self.is_bot):
             lost = a[gone & role_mask]
             chosen = self._spares(role_mask)[:lost.size]
-            self._regroup(chosen, v.group[lost[:chosen.size]])
-            v.born_day[chosen] = RESERVED  # promised to a replacement: spreading must not wake it
             if chosen.size:
+                self._regroup(chosen, v.group[lost[:chosen.size]])
+                v.born_day[chosen] = RESERVED  # promised to a replacement: spreading must not wake it
                 self.replace_due.setdefault(due, []).append(chosen)
 
     # ------------------------------------------------------------------------------ tick

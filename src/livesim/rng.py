@@ -1,10 +1,11 @@
 """Seed → named random streams, so that runs share every policy-independent draw.
 
-Each model component draws from its own stream, and streams that are consumed every tick are
-keyed by the tick too. A draw at tick ``t`` then never depends on how many numbers another
-component (or an earlier tick under another policy) consumed: two runs with the same seed and
-different policies see the same population, the same viewers online and the same gift intents
-(common random numbers).
+Each model component draws from its own stream, and streams that are consumed every tick or day
+are keyed by the tick or day too. A draw then never depends on anything the policy changes: not on
+how many numbers another component, or an earlier day under another policy, consumed (where two
+parts of a day share a stream, the first takes a number of draws the policy cannot change). Two
+runs with the same seed and different policies see the same population, the same viewers online
+and the same gift intents (common random numbers).
 
 Per-account draws of a day (detection noise, review and appeal outcomes, chargebacks) are
 *counter-based*: account ``i``'s draw is a hash of ``(seed, stream, day, i)`` (SplitMix64's

@@ -313,8 +313,9 @@ def start_hours(rng: np.random.Generator, n: int) -> np.ndarray:
 def is_live(live_from: np.ndarray, hour: int | np.ndarray, live_hours: int) -> np.ndarray:
     """Whether each creator is live in ``hour`` given today's start hours (see :func:`live_schedule`).
 
-    ``hour`` may be an array that broadcasts against ``live_from``: ``np.arange(24)[:, None]``
-    gives the ``[24, creators]`` mask of a whole day.
+    ``hour`` may be an array that broadcasts against ``live_from``: a column of the 24 hours
+    (``np.arange(24, dtype=np.int8)[:, None]``, int8 like ``live_from``) gives the ``[24, creators]``
+    mask of a whole day.
     """
     return (live_from >= 0) & (live_from <= hour) & (hour < live_from + live_hours)
 
