@@ -154,7 +154,10 @@ class Adversaries:
         self.money_group_known = known
 
     def _regroup(self, rows: np.ndarray, groups: np.ndarray | int) -> None:
-        """Move the accounts ``rows`` to ``groups`` (ring or accomplice), keeping the group keys in step."""
+        """Move the accounts ``rows`` to ``groups``, keeping the group keys in step.
+
+        A group is a ring id for ring funders, the creator worked for by fraudsters and bots.
+        """
         self.world.viewers.group[rows] = groups
         self._index_groups()
 
