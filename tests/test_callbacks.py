@@ -184,3 +184,27 @@ def test_the_resume_command_keeps_an_interpolation_as_typed(tmp_path):
     config = _config(tmp_path, task=["seed=0,1", "policy.name=${seed}"])
     # Resolved in the parent, it would read policy.name=0 and give seed 1 another config on resume.
     assert _resume_command(config, tmp_path) == f"livesim -m seed=0,1 'policy.name=${{seed}}' hydra.sweep.dir={tmp_path}"
+
+
+def test_the_end_of_a_resumed_sweep_keeps_the_baseline_and_limits_of_the_report_there(tmp_path, capsys):
+    make_sweep(tmp_path, thresholds=(0.5, 0.7), seeds=range(3))
+    livesim.report.build.write_report(tmp_path, baseline=f"{LEVER}=0.7", max_harm=900.0)
+    SweepReport().on_multirun_end(_config(tmp_path))
+    err = capsys.readouterr().err
+    assert f"(with the report's earlier options: --baseline {LEVER}=0.7 --max-harm 900.0)" in err
+    report = (tmp_path / "report.md").read_text()
+    assert f"**Baseline:** `{LEVER}=0.7` (given with --baseline)" in report and "harm.total < 900" in report
+    # Rebuilt by hand without options, the folder's report and its record go back to the defaults.
+    livesim.report.build.write_report(tmp_path)
+    SweepReport().on_multirun_end(_config(tmp_path))
+    assert "earlier options" not in capsys.readouterr().err
+    assert "(given with --baseline)" not in (tmp_path / "report.md").read_text()
+
+
+def test_options_the_sweep_no_longer_allows_give_way_to_the_defaults_and_say_so(tmp_path, capsys):
+    make_sweep(tmp_path, thresholds=(0.5, 0.7), seeds=range(3))
+    atomic_write(tmp_path / livesim.report.build.OPTIONS_FILE, json.dumps({"baseline": f"{LEVER}=0.9"}))
+    SweepReport().on_multirun_end(_config(tmp_path))
+    err = capsys.readouterr().err
+    assert f"(without the report's earlier options --baseline {LEVER}=0.9: " in err
+    assert (tmp_path / "report.md").is_file() and livesim.report.build.report_options(tmp_path) == {}

@@ -142,6 +142,44 @@ def test_a_mistake_in_a_scenario_file_names_the_file_and_the_key(monkeypatch, tm
         assert part in err, err
 
 
+def test_a_scenario_file_that_sets_policy_keys_is_refused(monkeypatch, tmp_path, capsys, own_scenarios):
+    # Its values would silently replace those of the policy chosen with policy=….
+    (own_scenarios / "case.yaml").write_text("# @package _global_\npolicy:\n  risk_threshold: 0.7\n")
+    err = livesim_error(monkeypatch, tmp_path, capsys, *FAST, "scenario=case", "policy=strict",
+                        searchpath(own_scenarios))
+    assert err.startswith("livesim: mine/scenario/case.yaml sets `policy.risk_threshold`: a scenario describes "
+                          "the simulated world"), err
+    assert "Put them in a policy file (configs/policy/, see README) or on the command line" in err
+
+
+@pytest.fixture
+def own_policies(tmp_path):
+    folder = tmp_path / "mine" / "policy"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_a_policy_file_with_a_global_package_line_says_to_remove_it(monkeypatch, tmp_path, capsys, own_policies):
+    (own_policies / "teen_safe.yaml").write_text("# @package _global_\nname: teen_safe\nrisk_threshold: 0.7\n")
+    err = livesim_error(monkeypatch, tmp_path, capsys, *FAST, "policy=teen_safe", searchpath(own_policies))
+    assert err.startswith("livesim: mine/policy/teen_safe.yaml starts with the line `# @package _global_`"), err
+    assert "with no `# @package` line, as in configs/policy/strict.yaml: remove that line." in err
+
+
+def test_a_policy_is_labelled_by_its_file_s_name_key_or_else_by_its_option(own_policies):
+    from livesim.command_line import check_command_line
+
+    (own_policies / "teen_safe.yaml").write_text("risk_threshold: 0.7\n")
+    (own_policies / "named.yaml").write_text("name: teen_safe_v2\nrisk_threshold: 0.7\n")
+    where = searchpath(own_policies)
+    unnamed = check_command_line(["policy=teen_safe", where])
+    assert (unnamed.policy.name, unnamed.policy.risk_threshold) == ("teen_safe", 0.7)  # not the schema's 'baseline'
+    assert check_command_line(["policy=named", where]).policy.name == "teen_safe_v2"
+    assert check_command_line(["policy=teen_safe", "policy.name=trial_3", where]).policy.name == "trial_3"
+    assert [check_command_line([f"policy={o}"]).policy.name for o in ("baseline", "strict", "none", "lenient")] == [
+        "baseline", "strict", "none", "lenient"]
+
+
 def test_a_scenario_file_that_is_not_yaml_is_named_with_its_line_first(monkeypatch, tmp_path, capsys, own_scenarios):
     (own_scenarios / "case.yaml").write_text("# @package _global_\nactors:\n  ring:\n    funder_share: 0.01\n"
                                              "   pattern: fan_in\n")

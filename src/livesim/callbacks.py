@@ -253,9 +253,19 @@ class SweepReport(Callback):
                   f"{_resume_command(config, sweep_dir.resolve())}", file=sys.stderr)
             return
         try:
-            from livesim.report.build import write_report
+            from livesim.report.aggregate import ReportError
+            from livesim.report.build import report_flags, report_options, write_report
 
-            report = write_report(sweep_dir.resolve())  # an absolute path: it is printed
+            # A report already in the folder (a resumed sweep) keeps the baseline and limits it was built with.
+            options = report_options(sweep_dir)
+            kept = f" (with the report's earlier options: {report_flags(options)})" if options else ""
+            try:
+                report = write_report(sweep_dir.resolve(), **options)  # an absolute path: it is printed
+            except ReportError as refused:
+                if not options:
+                    raise
+                kept = f" (without the report's earlier options {report_flags(options)}: {refused})"
+                report = write_report(sweep_dir.resolve())
         except Exception as err:  # every run is saved already; a report failure must not hide that
             STARTED_SWEEP["incomplete"] = True
             print(f"livesim: the sweep finished but its report failed ({err}); "
@@ -263,8 +273,8 @@ class SweepReport(Callback):
             return
         if report.incomplete:
             STARTED_SWEEP["incomplete"] = True
-            print(f"livesim: report written to {report.html}, marked INCOMPLETE: only {report.n_runs} of "
+            print(f"livesim: report written to {report.html}{kept}, marked INCOMPLETE: only {report.n_runs} of "
                   f"{report.n_planned} planned runs finished (see missing.csv); once what stopped them "
                   f"is fixed, resume with: {_resume_command(config, sweep_dir.resolve())}", file=sys.stderr)
         else:
-            print(f"livesim: report written to {report.html}", file=sys.stderr)
+            print(f"livesim: report written to {report.html}{kept}", file=sys.stderr)

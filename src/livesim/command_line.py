@@ -37,8 +37,11 @@ __all__ = ["CONFIG_DIR", "check_command_line"]
 CONFIG_DIR = str(files("livesim.configs"))
 
 # The primary config's defaults list starts with the typed schema, so a typo or a wrong type in a
-# config file fails at composition (here and in Hydra's own run).
-ConfigStore.instance().store(name="livesim_schema", node=Params)
+# config file fails at composition (here and in Hydra's own run). A policy file that does not name
+# its policy is labelled by its option (`policy=teen_safe` → 'teen_safe'), not by the schema's default.
+_SCHEMA = OmegaConf.structured(Params)
+_SCHEMA.policy.name = "${hydra:runtime.choices.policy}"
+ConfigStore.instance().store(name="livesim_schema", node=_SCHEMA)
 
 #: Where scenarios come from, for the paragraph about an unknown one.
 SCENARIO_HINT = ("A scenario is one YAML file in scenarios/, or in <dir>/scenario/ with "
@@ -245,6 +248,11 @@ def _composition_error(err: ConfigCompositionException, sources: _Sources) -> Co
     path = sources.find(config_path)
     where = _shown(path) if path else f"'{config_path}'"
     key = getattr(cause, "full_key", None) or ""
+    if path is not None and group == "policy" and _package(path) == "_global_":
+        return ConfigError(f"{where} starts with the line `# @package _global_`, so Hydra read its keys as "
+                           f"top-level keys instead of the policy's. A policy file holds the policy's own keys "
+                           f"(`name`, `risk_threshold`, …) with no `# @package` line, as in "
+                           f"configs/policy/strict.yaml: remove that line.")
     if path is not None and group == "scenario" and _package(path) != "_global_":
         return ConfigError(f"{where} does not start with the line `# @package _global_`, so Hydra read all its "
                            f"keys as the value of `scenario` instead of as top-level keys (`actors`, "
@@ -290,6 +298,20 @@ def _where_set(key: str, cfg: DictConfig, sources: _Sources) -> str | None:
     return None
 
 
+def _check_scenario_leaves_the_policy(cfg: DictConfig, sources: _Sources) -> None:
+    """Refuse a scenario file that sets policy keys: they would silently replace the policy chosen."""
+    option = cfg.hydra.runtime.choices.get("scenario")
+    path = sources.find(f"scenario/{option}") if isinstance(option, str) else None
+    policy = _value_in_file(path, "scenario", "policy") if path is not None else _NOT_SET
+    if policy is _NOT_SET:
+        return
+    keys = ", ".join(f"`policy.{k}`" for k in policy) if isinstance(policy, dict) else "`policy`"
+    raise ConfigError(f"{_shown(path)} sets {keys}: a scenario describes the simulated world (`actors`, "
+                      f"`population`, `economy`, `detection`), and its policy keys would silently replace those "
+                      f"of the policy chosen with `policy=…`. Put them in a policy file (configs/policy/, see "
+                      f"README) or on the command line (`policy.risk_threshold=0.7`).")
+
+
 def _compose(overrides: list[str], sources: _Sources) -> Params:
     """Compose the config as Hydra will for a run and build its :class:`Params`; a ConfigError if wrong."""
     from hydra import compose
@@ -311,6 +333,7 @@ def _compose(overrides: list[str], sources: _Sources) -> Params:
         raise _yaml_error(err) from None
     except HydraException as err:
         raise ConfigError(_one_paragraph(str(err))) from None
+    _check_scenario_leaves_the_policy(cfg, sources)
     HydraConfig.instance().set_config(cfg)  # resolves ${hydra:runtime.choices.scenario}
     job = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])  # no run dir: nothing to resolve there
     try:

@@ -7,6 +7,7 @@ leaves the output directory as it was.
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -49,7 +50,12 @@ from livesim.report.stats import (
 )
 from livesim.results import atomic_write, resume_from_command
 
-__all__ = ["BuiltReport", "write_report"]
+__all__ = ["OPTIONS_FILE", "BuiltReport", "report_options", "write_report"]
+
+#: The baseline and limits a report was built with, kept beside it: the end of a resumed sweep
+#: rebuilds the report in the sweep folder with them, instead of replacing it with a default one.
+OPTIONS_FILE = "report_options.json"
+_OPTIONS = ("baseline", "max_harm", "max_fp_rate")
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,25 @@ class BuiltReport:
     def incomplete(self) -> bool:
         """Whether some planned run of the sweep is missing or failed."""
         return self.n_runs < self.n_planned
+
+
+def report_options(out_dir: str | Path) -> dict[str, str | float]:
+    """The baseline and limits of the report in ``out_dir``, as :func:`write_report` keywords.
+
+    Empty when there is no report there, or it was built without any (or its record is unreadable).
+    """
+    try:
+        saved = json.loads((Path(out_dir) / OPTIONS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(saved, dict):
+        return {}
+    return {k: v for k, v in saved.items() if k in _OPTIONS and isinstance(v, str | int | float)}
+
+
+def report_flags(options: dict[str, str | float]) -> str:
+    """``options`` (see :func:`report_options`) as ``livesim-report`` flags."""
+    return shlex.join(word for key, value in options.items() for word in (f"--{key.replace('_', '-')}", str(value)))
 
 
 def _command(sweep_dir: str | Path, baseline: str | None, max_harm: float | None,
@@ -335,6 +360,8 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
             stale.unlink()
     markdown = atomic_write(out / "report.md", markdown_text)
     html = atomic_write(out / "report.html", html_text)
+    options = dict(zip(_OPTIONS, (baseline, max_harm, max_fp_rate), strict=True))
+    atomic_write(out / OPTIONS_FILE, json.dumps({k: v for k, v in options.items() if v is not None}))
 
     if several:
         answers = "; ".join(f"{w.label}: {w.recommendation.headline}" for w in worlds)
