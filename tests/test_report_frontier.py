@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from report_fixtures import LEVER, make_sweep
+from report_fixtures import LEVER, core_metrics, make_sweep
 
 from livesim.report.aggregate import load_sweep
 from livesim.report.frontier import direction, pareto_front, recommend
@@ -68,6 +68,23 @@ def test_with_limits_the_answer_is_a_recommendation(tables):
     rec = _recommend(tables, **{"harm.total": 1200.0})
     assert rec.recommended and rec.mark == "recommended"
     assert rec.headline.startswith(f"Recommended: {P[0.7]} — ")
+    assert "cannot be told apart" not in rec.headline  # pairing resolves 0.7 against the next, 0.8
+
+
+def test_a_recommendation_the_sweep_cannot_separate_from_the_next_says_so_in_its_headline(tmp_path):
+    def tied(threshold, seed):
+        metrics = core_metrics(threshold, seed)
+        if threshold == 0.8:  # 0.7's net revenue, give or take 10 by seed: no pairing can rank them
+            metrics["revenue.platform_net"] = core_metrics(0.7, seed)["revenue.platform_net"] + (-1) ** seed * 10.0
+        return metrics
+
+    make_sweep(tmp_path, metrics=tied)
+    sweep = load_sweep(tmp_path)
+    summary = summarize(sweep, P[0.5])
+    rec = recommend(summary, per_seed(sweep), pareto_front(summary), P[0.5], {"harm.total": 1200.0})
+    assert rec.point == P[0.8]  # ahead by 2 on average
+    assert rec.headline.endswith(f" On net revenue it cannot be told apart from the next-best qualifying point, "
+                                 f"{P[0.7]} (2 [-11.6, 15.6] currency units more, paired by seed, 95 % CI).")
 
 
 def test_points_with_fewer_seeds_are_flagged_where_they_are_ranked(tables):

@@ -176,6 +176,19 @@ def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role:
             f"(paired by seed, 95 % CI); {verdict}")
 
 
+def _tie_note(per_seed: pd.DataFrame, best: str, runner_up: str, name: Callable[[object], str] = str) -> str:
+    """For a headline: the sentence saying the sweep cannot separate ``best`` from ``runner_up`` on net revenue.
+
+    Empty when the paired interval of the difference excludes zero (the ranking is resolved).
+    """
+    paired, _ = difference_ci(per_seed.xs(best, level="point")[NET], per_seed.xs(runner_up, level="point")[NET])
+    if math.isfinite(paired.ci_low) and paired.ci_low > 0:
+        return ""
+    est = format_estimate(paired.value, paired.ci_low, paired.ci_high)
+    return (f" On net revenue it cannot be told apart from the next-best qualifying point, {name(runner_up)} "
+            f"({est} currency units more, paired by seed, 95 % CI).")
+
+
 def _names(points: Sequence[object], most: int = 8) -> str:
     """Point labels joined for a sentence, the list cut after ``most``."""
     names = [str(p) for p in points]
@@ -341,8 +354,9 @@ def recommend(summary: pd.DataFrame, per_seed: pd.DataFrame, frontier: pd.Series
         details.append(f"{best} is not on the Pareto frontier: another point is at least as good "
                        "on every objective by its mean, but none of those points meets the "
                        f"limits with {level} confidence.")
-    return Recommendation(
-        best, f"Recommended: {name(best)} — highest mean platform net "
-        f"({_mean(r, NET)} currency units) among points meeting {limit_list} with {level} "
-        "confidence.",
-        tuple(details), limits, tuple(str(p) for p in qualifying.index), recommended=True)
+    headline = (f"Recommended: {name(best)} — highest mean platform net ({_mean(r, NET)} currency units) "
+                f"among points meeting {limit_list} with {level} confidence.")
+    if len(qualifying) > 1:
+        headline += _tie_note(per_seed, best, str(qualifying.index[1]), name)
+    return Recommendation(best, headline, tuple(details), limits, tuple(str(p) for p in qualifying.index),
+                          recommended=True)
