@@ -141,3 +141,11 @@ def test_a_failed_single_run_says_why_in_one_line_and_keeps_the_traceback(tmp_pa
     assert out.stderr.strip().splitlines()[-1].startswith("livesim: the run failed: IsADirectoryError")
     assert (run_dir / "error.txt").read_text().startswith("IsADirectoryError")
     assert not (run_dir / "summary.json").exists()
+
+
+def test_the_run_summary_shows_bot_diverted_gifts_apart_from_harm_and_the_review_workload():
+    from livesim.cli import headline_table
+
+    table = headline_table({"harm.total": 0.0, "harm.bot_diverted_gifts": 1.82, "review.decisions": 40})
+    assert "Harm (total)" in table and "Gifts diverted by bots (not in harm)  1.82" in table
+    assert "Human review decisions" in table and table.rstrip().endswith("n/a")  # absent metrics say so

@@ -72,6 +72,8 @@ def livesim_error(monkeypatch, tmp_path: Path, capsys, *argv: str) -> str:
                          "Available options in 'policy': baseline, lenient, none, strict."]),
         ("scenario=null", ["`scenario=null`", "Available options in 'scenario': adaptive_adversary, baseline_mix,"]),
         # 5. an unknown option of a group
+        ("scenario=laundring_ring", ["No scenario named `laundring_ring` (`scenario=laundring_ring`). Did you mean "
+                                     "`scenario=laundering_ring`? Available options in 'scenario': "]),
         ("scenario=nope", ["No scenario named `nope`", "Available options in 'scenario': adaptive_adversary,",
                            "A scenario is one YAML file in scenarios/"]),
         ("population=huge", ["Available options in 'population': default, large, small."]),

@@ -154,3 +154,19 @@ def test_a_rebuilt_report_leaves_no_chart_of_an_earlier_report(tmp_path):
     stale.write_bytes(b"old")
     write_report(tmp_path)
     assert not stale.exists() and any((tmp_path / "plots").glob("*.png"))
+
+
+@pytest.mark.parametrize("diverted", [0.0, 3.5])
+def test_review_volume_is_shown_and_bot_diverted_gifts_only_when_bots_diverted_any(tmp_path, diverted):
+    def metrics(threshold, seed):
+        # Review volume grows as the action threshold rises (more of the review band is left to humans).
+        return {**core_metrics(threshold, seed), "review.decisions": 100.0 * threshold + seed,
+                "harm.bot_diverted_gifts": diverted * (1 + seed)}
+
+    make_sweep(tmp_path, thresholds=(0.5, 0.9), seeds=range(3), metrics=metrics)
+    write_report(tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "review.decisions (accounts)" in text  # the enforcement table's column
+    assert ("harm.bot_diverted_gifts" in text) == (diverted > 0)
+    assert ("is shown with them but is not part of it" in text) == (diverted > 0)
+    assert (tmp_path / "plots" / "outcome_review.decisions.png").is_file()

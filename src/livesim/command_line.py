@@ -10,6 +10,7 @@ before Hydra starts. Like ``livesim.cli``, this module is Hydra's side of the ed
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import re
@@ -118,8 +119,10 @@ def _value_in_file(path: Path, group: str, key: str) -> Any:
 
 
 def _unknown_option(group: str, name: Any, options: list[str]) -> ConfigError:
+    guess = difflib.get_close_matches(str(name), options, n=1, cutoff=0.7)
+    meant = f" Did you mean `{group}={guess[0]}`?" if guess else ""
     hint = f" {SCENARIO_HINT}" if group == "scenario" else ""
-    return ConfigError(f"No {group} named `{name}` (`{group}={name}`). Available options in '{group}': "
+    return ConfigError(f"No {group} named `{name}` (`{group}={name}`).{meant} Available options in '{group}': "
                        f"{', '.join(options)}.{hint}")
 
 

@@ -43,6 +43,7 @@ from livesim.report.render import (
 )
 from livesim.report.stats import (
     HEADLINE_METRICS,
+    SHOWN_WHEN_NONZERO,
     format_estimate,
     per_seed,
     resolve_baseline,
@@ -249,7 +250,8 @@ def _world_report(sweep: Sweep, label: str, baseline: str | None, limits: dict[s
                       f"{coverage.n_planned} runs complete) — {rec.headline}")
 
     headline = tuple(m for m in HEADLINE_METRICS
-                     if m in part.metrics and summary[f"{m}.mean"].notna().any())
+                     if m in part.metrics and summary[f"{m}.mean"].notna().any()
+                     and (m not in SHOWN_WHEN_NONZERO or summary[f"{m}.mean"].fillna(0).ne(0).any()))
     flags = {p: f"{have} of {want} seeds" for p, (have, want) in coverage.short.items()}
     star = rec.mark
     # Charts across policy points need two of them; a lone point gets its daily series only.

@@ -71,6 +71,9 @@ CAVEATS: tuple[str, ...] = (
     "in lumps, so with few seeds the t interval is approximate: it can reach below zero for a "
     "quantity that cannot be negative. More seeds narrow it; the paired differences are less "
     "affected because each seed's world cancels out.",
+    "**The Pareto frontier compares means.** A point is on the frontier (◆) when no other point is at "
+    "least as good on every objective by its mean; differences inside the intervals can put a point "
+    "on it or off it, so read the marks together with the paired differences.",
     "**Adversaries adapt only as modelled.** Bad actors react to the policy as their scenario "
     "configures them; a more inventive adversary could do better against any point here.",
 )
@@ -402,6 +405,10 @@ def _headline_tables(w: WorldReport, points: list[str], level: int) -> list[Bloc
         rows += [(f"{_code(p)} (no complete run)", f"0 of {w.coverage.seeds[p][1]}",
                   *("—" for _ in group)) for p in empty]
         blocks += [Heading(title, level + 1), Table(header, tuple(rows), "lr" + "r" * len(group))]
+        if "harm.bot_diverted_gifts" in group:
+            blocks.append(Paragraph("harm.total is the sum of the four harms beside it; "
+                                    "harm.bot_diverted_gifts (benign gifts received by bot-boosted "
+                                    "creators) is shown with them but is not part of it."))
     return blocks
 
 

@@ -25,6 +25,7 @@ from livesim.report.aggregate import SEED, ReportError, Sweep, format_value, par
 
 __all__ = [
     "HEADLINE_METRICS",
+    "SHOWN_WHEN_NONZERO",
     "LEVEL",
     "LEVEL_TEXT",
     "Estimate",
@@ -51,16 +52,21 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "harm.fraud_loss",
     "harm.minor_spend",
     "harm.violating_gifts",
+    "harm.bot_diverted_gifts",
     "enforcement.false_positives",
     "enforcement.fp_rate",
     "enforcement.precision",
     "enforcement.recall",
     "enforcement.legit_creators_actioned",
     "enforcement.legit_gifters_actioned",
+    "review.decisions",
     "review.backlog_max",
 )
 """Metrics the report's tables and plots show (when the runs report them); ``summary.csv``
 covers every metric."""
+
+SHOWN_WHEN_NONZERO: frozenset[str] = frozenset({"harm.bot_diverted_gifts"})
+"""Headline metrics left out of a report whose runs all give them 0 (a world without that actor)."""
 
 
 class Estimate(NamedTuple):
