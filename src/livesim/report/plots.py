@@ -318,7 +318,10 @@ def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]], *, world: str = "
     fig.suptitle(title)
     counts = ", ".join(f"{label}: {n} runs" for label, (_, n) in series.items())
     caption = (f"Each line is the day-by-day mean over seeds of the runs' timeseries.csv "
-               f"columns, as the engine writes them ({counts}).")
+               f"columns, as the engine writes them ({counts}). Accounts are scored and actioned at "
+               f"the end of each day, so day 1's gifts include those of every account actioned that "
+               f"evening (bad actors and false positives alike): under a policy that acts, day 1 "
+               f"stands above the days after it.")
     if runoff_days:
         caption += (" Grey: the run-off days after the last active day, with no new gifting, "
                     "in which payout holds clear and late chargebacks land.")
