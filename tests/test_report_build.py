@@ -170,3 +170,13 @@ def test_review_volume_is_shown_and_bot_diverted_gifts_only_when_bots_diverted_a
     assert ("harm.bot_diverted_gifts" in text) == (diverted > 0)
     assert ("is shown with them but is not part of it" in text) == (diverted > 0)
     assert (tmp_path / "plots" / "outcome_review.decisions.png").is_file()
+
+
+def test_trade_off_labels_skip_points_on_top_of_one_already_labelled():
+    from livesim.report.plots import _labelled
+
+    x = pd.Series({"a": 0.0, "b": 0.01, "c": 0.5, "d": 1.0, "e": float("nan")})
+    y = pd.Series({"a": 0.0, "b": 0.0, "c": 0.5, "d": 1.0, "e": 1.0})
+    assert _labelled(x, y, ["b", "a", "c", "d", "e"], (1.0, 1.0)) == ["b", "c", "d"]  # a sits on b, labelled first
+    assert _labelled(x, y, ["a", "b", "c", "d"], (1.0, 1.0)) == ["a", "c", "d"]
+    assert _labelled(x, y, ["a", "b", "c", "d"], (0.1, 1.0)) == ["a", "b", "c", "d"]  # a zoomed-in view parts a, b

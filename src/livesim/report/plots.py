@@ -246,13 +246,17 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
         order = x[front].sort_values().index
         ax.plot(x[order], y[order], "o-", color="C3", ms=6, lw=1.2,
                 label="Pareto frontier (" + ", ".join(objectives) + ")")
+        crowded = False
         if len(summary) <= _MAX_ANNOTATED:
-            for point in summary.index:
-                if math.isfinite(x[point]) and math.isfinite(y[point]):
-                    note = (flags or {}).get(point)
-                    ax.annotate(sweep.short_label(point) + (f" ({note})" if note else ""),
-                                (x[point], y[point]), fontsize=7, xytext=(4, 4),
-                                textcoords="offset points", color="darkorange" if note else "black")
+            first = [p for p in (recommended, baseline, *front) if p in summary.index]
+            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()  # the view, whiskers included
+            labelled = _labelled(x, y, [*dict.fromkeys([*first, *summary.index])], (x1 - x0, y1 - y0))
+            for point in labelled:
+                note = (flags or {}).get(point)
+                ax.annotate(sweep.short_label(point) + (f" ({note})" if note else ""),
+                            (x[point], y[point]), fontsize=7, xytext=(4, 4),
+                            textcoords="offset points", color="darkorange" if note else "black")
+            crowded = len(labelled) < int((np.isfinite(x) & np.isfinite(y)).sum())
         _mark(ax, x.to_dict(), y.to_dict(), baseline, recommended, star)
         ax.set_xlabel(_axis_label(x_metric))
         ax.set_ylabel(_axis_label(NET))
@@ -267,8 +271,28 @@ def tradeoff_plots(summary: pd.DataFrame, sweep: Sweep, frontier: pd.Series,
         if flags:
             caption += (" A label with 'k of n seeds' (orange) marks a point with missing runs: "
                         "its mean rests on fewer seeds than the others'.")
+        if crowded:
+            caption += (" Points that sit on top of a labelled one are left unlabelled (the "
+                        "recommended point, the baseline and the frontier are labelled first); the "
+                        "tables give every point.")
         plots.append(Plot(f"tradeoff_{x_metric}", title, caption, _png(fig)))
     return plots
+
+
+def _labelled(x: pd.Series, y: pd.Series, points: Sequence[str], view: tuple[float, float]) -> list[str]:
+    """The ``points`` to label, taken in the order given, so that labels do not print over each other.
+
+    A point is left out when it lies within a label's size (about 7 % of the view's width and 5 % of
+    its height, ``view`` being the plotted x and y spans) of a point labelled before it.
+    """
+    span_x, span_y = (abs(s) or 1.0 for s in view)
+    ok = np.isfinite(x) & np.isfinite(y)
+    chosen: list[str] = []
+    for p in points:
+        if ok.get(p, False) and all(abs(x[p] - x[q]) >= 0.07 * span_x or abs(y[p] - y[q]) >= 0.05 * span_y
+                                    for q in chosen):
+            chosen.append(p)
+    return chosen
 
 
 def daily_plot(series: Mapping[str, tuple[pd.DataFrame, int]], *, world: str = "") -> Plot | None:
