@@ -201,10 +201,21 @@ def test_the_end_of_a_resumed_sweep_keeps_the_baseline_and_limits_of_the_report_
     assert "(given with --baseline)" not in (tmp_path / "report.md").read_text()
 
 
-def test_options_the_sweep_no_longer_allows_give_way_to_the_defaults_and_say_so(tmp_path, capsys):
+def test_a_baseline_the_runs_cannot_take_now_is_left_out_this_time_and_kept_on_record(tmp_path, capsys):
+    # The baseline point has no complete run (yet): the report is built without it, with the limit.
     make_sweep(tmp_path, thresholds=(0.5, 0.7), seeds=range(3))
-    atomic_write(tmp_path / livesim.report.build.OPTIONS_FILE, json.dumps({"baseline": f"{LEVER}=0.9"}))
+    saved = {"baseline": f"{LEVER}=0.9", "max_harm": 900.0}
+    atomic_write(tmp_path / livesim.report.build.OPTIONS_FILE, json.dumps(saved))
     SweepReport().on_multirun_end(_config(tmp_path))
     err = capsys.readouterr().err
-    assert f"(without the report's earlier options --baseline {LEVER}=0.9: " in err
-    assert (tmp_path / "report.md").is_file() and livesim.report.build.report_options(tmp_path) == {}
+    assert f"(without the report's earlier --baseline {LEVER}=0.9, kept on record for the next rebuild: " in err
+    assert "harm.total < 900" in (tmp_path / "report.md").read_text()
+    assert livesim.report.build.report_options(tmp_path) == saved
+
+
+@pytest.mark.parametrize("record", ['{"baseline": 5, "max_harm": "abc", "max_fp_rate": 5}',
+                                    '{"baseline": " ", "max_harm": true, "max_fp_rate": NaN}',
+                                    '{"max_harm": -1}', '[1]', '{not json'])
+def test_a_hand_edited_options_record_is_read_only_for_values_livesim_report_would_take(tmp_path, record):
+    (tmp_path / livesim.report.build.OPTIONS_FILE).write_text(record)
+    assert livesim.report.build.report_options(tmp_path) == {}

@@ -149,3 +149,4 @@ def test_the_run_summary_shows_bot_diverted_gifts_apart_from_harm_and_the_review
     table = headline_table({"harm.total": 0.0, "harm.bot_diverted_gifts": 1.82, "review.decisions": 40})
     assert "Harm (total)" in table and "Gifts diverted by bots (not in harm)  1.82" in table
     assert "Human review decisions" in table and table.rstrip().endswith("n/a")  # absent metrics say so
+    assert "bots" not in headline_table({"harm.total": 0.0, "harm.bot_diverted_gifts": 0.0})  # a world without bots

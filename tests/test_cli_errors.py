@@ -97,6 +97,12 @@ def test_bad_command_line_stops_with_one_paragraph_exit_2_and_no_files(monkeypat
     assert " is the the " not in err and "e+18" not in err and "To append to your config" not in err
 
 
+def test_a_glob_sweep_that_matches_no_option_says_so(monkeypatch, tmp_path, capsys):
+    err = livesim_error(monkeypatch, tmp_path, capsys, "-m", *FAST, "scenario=glob(laundring*)")
+    assert ("`scenario=glob(laundring*)` matches no scenario, so the sweep would have no run. Available options "
+            "in 'scenario': adaptive_adversary,") in err, err  # it was an IndexError
+
+
 def test_livesim_check_gives_the_same_paragraphs(capsys):
     assert check_main(["policy.risk_treshold=0.8"]) == 2
     assert "livesim-check: Unknown config key `policy.risk_treshold`. Did you mean" in capsys.readouterr().err
@@ -178,6 +184,7 @@ def test_a_policy_is_labelled_by_its_file_s_name_key_or_else_by_its_option(own_p
     assert (unnamed.policy.name, unnamed.policy.risk_threshold) == ("teen_safe", 0.7)  # not the schema's 'baseline'
     assert check_command_line(["policy=named", where]).policy.name == "teen_safe_v2"
     assert check_command_line(["policy=teen_safe", "policy.name=trial_3", where]).policy.name == "trial_3"
+    assert check_command_line(["~policy"]).policy.name == "baseline"  # no policy option: the schema's own
     assert [check_command_line([f"policy={o}"]).policy.name for o in ("baseline", "strict", "none", "lenient")] == [
         "baseline", "strict", "none", "lenient"]
 

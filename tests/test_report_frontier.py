@@ -136,3 +136,22 @@ def test_single_seed_points_cannot_meet_a_limit(tmp_path):
                     {"harm.total": 1e9})
     assert rec.point is None
     assert any("single seed" in d for d in rec.details)
+
+
+def test_the_headline_says_when_the_seeds_in_common_rank_the_runner_up_first_or_cannot_rank_them():
+    from livesim.report.frontier import NET, _tie_note
+
+    def table(values):
+        index = pd.MultiIndex.from_tuples([(p, s) for p, s, _ in values], names=["point", "seed"])
+        return pd.DataFrame({NET: [v for _, _, v in values]}, index=index)
+
+    # "a" leads on means only through seed 9, which "b" lacks; on seeds 0–2 "b" earns 4 more each time.
+    behind = table([("a", 0, 10.0), ("a", 1, 20.0), ("a", 2, 30.0), ("a", 9, 99.0),
+                    ("b", 0, 14.0), ("b", 1, 24.1), ("b", 2, 33.9)])
+    assert _tie_note(behind, "a", "b").startswith(" On the seeds they share, the next-best qualifying point, b, "
+                                                  "earns more net revenue (-4 [")
+    alone = table([("a", 0, 10.0), ("a", 1, 20.0), ("b", 1, 5.0), ("b", 2, 5.0)])
+    assert _tie_note(alone, "a", "b") == (" It cannot be compared seed by seed with the next-best qualifying point, "
+                                          "b (fewer than two seeds in common).")
+    ahead = table([("a", 0, 14.0), ("a", 1, 24.1), ("a", 2, 33.9), ("b", 0, 10.0), ("b", 1, 20.0), ("b", 2, 30.0)])
+    assert _tie_note(ahead, "a", "b") == ""

@@ -256,16 +256,25 @@ class SweepReport(Callback):
             from livesim.report.aggregate import ReportError
             from livesim.report.build import report_flags, report_options, write_report
 
-            # A report already in the folder (a resumed sweep) keeps the baseline and limits it was built with.
+            # A report already in the folder (a resumed sweep) keeps the baseline and limits it was built
+            # with. One the runs cannot take now (the baseline point has no complete run yet) is left
+            # out of this build, the baseline first, and stays recorded for the next.
             options = report_options(sweep_dir)
-            kept = f" (with the report's earlier options: {report_flags(options)})" if options else ""
-            try:
-                report = write_report(sweep_dir.resolve(), **options)  # an absolute path: it is printed
-            except ReportError as refused:
-                if not options:
-                    raise
-                kept = f" (without the report's earlier options {report_flags(options)}: {refused})"
-                report = write_report(sweep_dir.resolve())
+            tries = [options, {k: v for k, v in options.items() if k != "baseline"}, {}]
+            tries = [t for i, t in enumerate(tries) if t not in tries[:i]]
+            for attempt in tries:
+                try:
+                    report = write_report(sweep_dir.resolve(), **attempt,  # an absolute path: it is printed
+                                          record_options=attempt == options)
+                    break
+                except ReportError as err:
+                    if attempt is tries[-1]:
+                        raise
+                    refused = err
+            left_out = {k: v for k, v in options.items() if k not in attempt}
+            kept = (f" (with the report's earlier options: {report_flags(options)})" if options and not left_out
+                    else f" (without the report's earlier {report_flags(left_out)}, kept on record for the "
+                         f"next rebuild: {refused})" if left_out else "")
         except Exception as err:  # every run is saved already; a report failure must not hide that
             STARTED_SWEEP["incomplete"] = True
             print(f"livesim: the sweep finished but its report failed ({err}); "

@@ -28,7 +28,15 @@ from hydra.errors import ConfigCompositionException, HydraException, MissingConf
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
 
-from livesim.params import ConfigError, Params, check_value, leaf_fields, params_from_dict, unknown_key_error
+from livesim.params import (
+    ConfigError,
+    Params,
+    PolicyParams,
+    check_value,
+    leaf_fields,
+    params_from_dict,
+    unknown_key_error,
+)
 
 __all__ = ["CONFIG_DIR", "check_command_line"]
 
@@ -40,8 +48,15 @@ CONFIG_DIR = str(files("livesim.configs"))
 # The primary config's defaults list starts with the typed schema, so a typo or a wrong type in a
 # config file fails at composition (here and in Hydra's own run). A policy file that does not name
 # its policy is labelled by its option (`policy=teen_safe` → 'teen_safe'), not by the schema's default.
+def _policy_option() -> str:
+    """The name of the policy option chosen (``policy=teen_safe``), or with none (``~policy``) the schema's."""
+    option = HydraConfig.get().runtime.choices.get("policy") if HydraConfig.initialized() else None
+    return option if isinstance(option, str) else PolicyParams().name
+
+
+OmegaConf.register_new_resolver("livesim.policy_option", _policy_option, replace=True)
 _SCHEMA = OmegaConf.structured(Params)
-_SCHEMA.policy.name = "${hydra:runtime.choices.policy}"
+_SCHEMA.policy.name = "${livesim.policy_option:}"
 ConfigStore.instance().store(name="livesim_schema", node=_SCHEMA)
 
 #: Where scenarios come from, for the paragraph about an unknown one.
@@ -201,6 +216,10 @@ def _variants(overrides: list[Override], options: Callable[[str], list[str]]) ->
             base.append(o.input_line)
         elif "." not in o.key_or_group and options(o.key_or_group):
             names = list(o.sweep_string_iterator())
+            if not names:  # e.g. a glob() that matches no option
+                group = o.key_or_group
+                raise ConfigError(f"`{o.input_line}` matches no {group}, so the sweep would have no run. "
+                                  f"Available options in '{group}': {', '.join(options(group))}.")
             base.append(f"{o.get_key_element()}={names[0]}")
             swept.append((len(base) - 1, o.get_key_element(), names[1:]))
     yield base

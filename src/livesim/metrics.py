@@ -13,7 +13,7 @@ import numpy as np
 
 from livesim.policy import Enforcement
 
-__all__ = ["DAILY_COLUMNS", "METRICS", "Metric", "Tally", "agent_steps", "summarize"]
+__all__ = ["DAILY_COLUMNS", "METRICS", "SHOWN_WHEN_NONZERO", "Metric", "Tally", "agent_steps", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ METRICS: dict[str, Metric] = {
     "perf.sim_seconds": Metric("wall time of the simulation loop (no start-up or writing)", "seconds", ""),
     "perf.agent_steps_per_second": Metric("agents × hourly ticks / perf.sim_seconds", "1/s", "higher"),
 }
+
+#: Metrics a summary shows only when some run gives them a value other than 0: they measure an
+#: actor that many worlds do not have (the run summary and the report leave them out there).
+SHOWN_WHEN_NONZERO: frozenset[str] = frozenset({"harm.bot_diverted_gifts"})
 
 #: Columns of ``timeseries.csv`` besides ``day`` (each a value for that day, not cumulative,
 #: except the levels below).

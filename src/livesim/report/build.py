@@ -8,6 +8,7 @@ leaves the output directory as it was.
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from livesim.metrics import SHOWN_WHEN_NONZERO
 from livesim.report.aggregate import (
     WORLD,
     ReportError,
@@ -43,7 +45,6 @@ from livesim.report.render import (
 )
 from livesim.report.stats import (
     HEADLINE_METRICS,
-    SHOWN_WHEN_NONZERO,
     format_estimate,
     per_seed,
     resolve_baseline,
@@ -51,7 +52,7 @@ from livesim.report.stats import (
 )
 from livesim.results import atomic_write, resume_from_command
 
-__all__ = ["OPTIONS_FILE", "BuiltReport", "report_options", "write_report"]
+__all__ = ["OPTIONS_FILE", "BuiltReport", "report_flags", "report_options", "write_report"]
 
 #: The baseline and limits a report was built with, kept beside it: the end of a resumed sweep
 #: rebuilds the report in the sweep folder with them, instead of replacing it with a default one.
@@ -100,7 +101,8 @@ class BuiltReport:
 def report_options(out_dir: str | Path) -> dict[str, str | float]:
     """The baseline and limits of the report in ``out_dir``, as :func:`write_report` keywords.
 
-    Empty when there is no report there, or it was built without any (or its record is unreadable).
+    Empty when there is no report there, or it was built without any. A value ``livesim-report``
+    would refuse (the record edited by hand) is left out, as is an unreadable record.
     """
     try:
         saved = json.loads((Path(out_dir) / OPTIONS_FILE).read_text(encoding="utf-8"))
@@ -108,7 +110,15 @@ def report_options(out_dir: str | Path) -> dict[str, str | float]:
         return {}
     if not isinstance(saved, dict):
         return {}
-    return {k: v for k, v in saved.items() if k in _OPTIONS and isinstance(v, str | int | float)}
+    options: dict[str, str | float] = {}
+    if isinstance(saved.get("baseline"), str) and saved["baseline"].strip():
+        options["baseline"] = saved["baseline"]
+    for key, top in (("max_harm", math.inf), ("max_fp_rate", 1.0)):
+        value = saved.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= top \
+                and math.isfinite(value):
+            options[key] = float(value)
+    return options
 
 
 def report_flags(options: dict[str, str | float]) -> str:
@@ -293,8 +303,8 @@ def _status(ctx: ReportContext, resume: str) -> str:
 
 def write_report(sweep_dir: str | Path, baseline: str | None = None,
                  max_harm: float | None = None, max_fp_rate: float | None = None,
-                 out_dir: str | Path | None = None) -> BuiltReport:
-    """Aggregate a sweep into runs.csv, summary.csv, missing.csv, plots/, report.md and .html.
+                 out_dir: str | Path | None = None, *, record_options: bool = True) -> BuiltReport:
+    """Aggregate a sweep into runs.csv, summary.csv, missing.csv, plots/, report.md, .html and report_options.json.
 
     Parameters
     ----------
@@ -310,6 +320,9 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
     out_dir : str or Path, optional
         Where to write; default the sweep directory. Every file is written atomically, and
         only after every argument has been checked.
+    record_options : bool
+        Record the baseline and limits in ``report_options.json`` beside the report (the
+        default); a rebuild that had to leave a recorded option out keeps the record as it was.
 
     Returns
     -------
@@ -363,7 +376,8 @@ def write_report(sweep_dir: str | Path, baseline: str | None = None,
     markdown = atomic_write(out / "report.md", markdown_text)
     html = atomic_write(out / "report.html", html_text)
     options = dict(zip(_OPTIONS, (baseline, max_harm, max_fp_rate), strict=True))
-    atomic_write(out / OPTIONS_FILE, json.dumps({k: v for k, v in options.items() if v is not None}))
+    if record_options:
+        atomic_write(out / OPTIONS_FILE, json.dumps({k: v for k, v in options.items() if v is not None}))
 
     if several:
         answers = "; ".join(f"{w.label}: {w.recommendation.headline}" for w in worlds)

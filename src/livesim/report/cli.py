@@ -35,7 +35,8 @@ An incomplete sweep (runs missing or failed) still gets its report, marked INCOM
 recommendation while some policy point has no complete run; the exit status is then 3.
 
 Writes into DIR (or --out): report.html (self-contained, attach this), report.md, plots/,
-runs.csv (one row per run), summary.csv (per point), missing.csv (failed or missing runs).
+runs.csv (one row per run), summary.csv (per point), missing.csv (failed or missing runs),
+report_options.json (this call's baseline and limits: a resumed sweep's rebuild keeps them).
 Nothing is written when the call is refused (exit status 2)."""
 
 _EPILOG = """\
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
               "report may be left as they were) — rerun the same command to build it", file=sys.stderr)
         return 130
     print(f"Report written to {report.html}")
-    print(f"  (also report.md, plots/, runs.csv, summary.csv and missing.csv in {report.out_dir};"
+    print(f"  (also report.md, plots/, runs.csv, summary.csv, missing.csv and report_options.json in {report.out_dir};"
           f" {report.n_runs} complete runs)")
     if len(report.worlds) > 1:
         print(report.recommendation.headline.split(" (", 1)[0] + ":")

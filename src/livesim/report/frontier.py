@@ -169,6 +169,9 @@ def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role:
         verdict = "with fewer than two common seeds the sweep cannot tell them apart."
     elif paired.ci_low > 0:
         verdict = "the interval excludes zero, so this sweep resolves the ranking."
+    elif paired.ci_high < 0:
+        verdict = (f"the interval lies below zero: on the seeds they share, the {role} earns more, so "
+                   "the ranking by mean rests on seeds the two do not share.")
     else:
         verdict = ("the interval includes zero, so this sweep cannot separate the two on net "
                    "revenue; more seeds, or the other outcomes, should decide.")
@@ -177,16 +180,21 @@ def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role:
 
 
 def _tie_note(per_seed: pd.DataFrame, best: str, runner_up: str, name: Callable[[object], str] = str) -> str:
-    """For a headline: the sentence saying the sweep cannot separate ``best`` from ``runner_up`` on net revenue.
+    """For a headline: a sentence when the sweep does not show ``best`` ahead of ``runner_up`` on net revenue.
 
-    Empty when the paired interval of the difference excludes zero (the ranking is resolved).
+    Empty when the paired interval of the difference lies above zero (the ranking is resolved).
     """
     paired, _ = difference_ci(per_seed.xs(best, level="point")[NET], per_seed.xs(runner_up, level="point")[NET])
-    if math.isfinite(paired.ci_low) and paired.ci_low > 0:
+    other = f"the next-best qualifying point, {name(runner_up)}"
+    if not (math.isfinite(paired.ci_low) and math.isfinite(paired.ci_high)):
+        return f" It cannot be compared seed by seed with {other} (fewer than two seeds in common)."
+    if paired.ci_low > 0:
         return ""
-    est = format_estimate(paired.value, paired.ci_low, paired.ci_high)
-    return (f" On net revenue it cannot be told apart from the next-best qualifying point, {name(runner_up)} "
-            f"({est} currency units more, paired by seed, 95 % CI).")
+    est = f"{format_estimate(paired.value, paired.ci_low, paired.ci_high)} currency units more, paired by seed, 95 % CI"
+    if paired.ci_high < 0:
+        return (f" On the seeds they share, {other}, earns more net revenue ({est}): this point's higher "
+                "mean rests on seeds the two do not share.")
+    return f" On net revenue it cannot be told apart from {other} ({est})."
 
 
 def _names(points: Sequence[object], most: int = 8) -> str:

@@ -525,7 +525,8 @@ def _reproduce(ctx: ReportContext) -> list[Block]:
         f"**Report made** {ctx.generated} with {env} (the report's environment; the runs may "
         "have used another).",
         "**Files beside this report:** runs.csv (one row per run), summary.csv (per point, every "
-        "metric, with paired and unpaired difference intervals), missing.csv, plots/.",
+        "metric, with paired and unpaired difference intervals), missing.csv, plots/, "
+        "report_options.json (this report's baseline and limits).",
         f"**This report:** {_code(ctx.command)}.",
     )))
     if prov.config is not None:

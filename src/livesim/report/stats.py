@@ -25,7 +25,6 @@ from livesim.report.aggregate import SEED, ReportError, Sweep, format_value, par
 
 __all__ = [
     "HEADLINE_METRICS",
-    "SHOWN_WHEN_NONZERO",
     "LEVEL",
     "LEVEL_TEXT",
     "Estimate",
@@ -64,9 +63,6 @@ HEADLINE_METRICS: tuple[str, ...] = (
 )
 """Metrics the report's tables and plots show (when the runs report them); ``summary.csv``
 covers every metric."""
-
-SHOWN_WHEN_NONZERO: frozenset[str] = frozenset({"harm.bot_diverted_gifts"})
-"""Headline metrics left out of a report whose runs all give them 0 (a world without that actor)."""
 
 
 class Estimate(NamedTuple):
