@@ -155,9 +155,17 @@ def test_a_scenario_file_that_sets_policy_keys_is_refused(monkeypatch, tmp_path,
     (own_scenarios / "case.yaml").write_text("# @package _global_\npolicy:\n  risk_threshold: 0.7\n")
     err = livesim_error(monkeypatch, tmp_path, capsys, *FAST, "scenario=case", "policy=strict",
                         searchpath(own_scenarios))
-    assert err.startswith("livesim: mine/scenario/case.yaml sets `policy.risk_threshold`: a scenario describes "
-                          "the simulated world"), err
+    assert err.startswith("livesim: mine/scenario/case.yaml sets `policy.risk_threshold` (in the file, or through "
+                          "its defaults list): a scenario describes the simulated world"), err
     assert "Put them in a policy file (configs/policy/, see README) or on the command line" in err
+
+
+def test_a_scenario_that_picks_a_policy_through_its_defaults_list_is_refused(monkeypatch, tmp_path, capsys,
+                                                                             own_scenarios):
+    (own_scenarios / "case.yaml").write_text("# @package _global_\ndefaults:\n  - override /policy: strict\n"
+                                             "actors:\n  ring:\n    funder_share: 0.001\n")
+    err = livesim_error(monkeypatch, tmp_path, capsys, *FAST, "scenario=case", searchpath(own_scenarios))
+    assert err.startswith("livesim: mine/scenario/case.yaml sets `policy.name`, `policy.risk_threshold`,"), err
 
 
 @pytest.fixture

@@ -320,18 +320,34 @@ def _where_set(key: str, cfg: DictConfig, sources: _Sources) -> str | None:
     return None
 
 
-def _check_scenario_leaves_the_policy(cfg: DictConfig, sources: _Sources) -> None:
-    """Refuse a scenario file that sets policy keys: they would silently replace the policy chosen."""
+def _check_scenario_leaves_the_policy(cfg: DictConfig, overrides: list[str], sources: _Sources) -> None:
+    """Refuse a scenario that changes policy keys: they would silently replace the policy chosen.
+
+    The config is composed once more without the scenario, so keys the scenario sets through its
+    own defaults list (another scenario file, ``override /policy: …``) count too.
+    """
+    from hydra import compose
+
     option = cfg.hydra.runtime.choices.get("scenario")
-    path = sources.find(f"scenario/{option}") if isinstance(option, str) else None
-    policy = _value_in_file(path, "scenario", "policy") if path is not None else _NOT_SET
-    if policy is _NOT_SET:
+    if not isinstance(option, str):
         return
-    keys = ", ".join(f"`policy.{k}`" for k in policy) if isinstance(policy, dict) else "`policy`"
-    raise ConfigError(f"{_shown(path)} sets {keys}: a scenario describes the simulated world (`actors`, "
-                      f"`population`, `economy`, `detection`), and its policy keys would silently replace those "
-                      f"of the policy chosen with `policy=…`. Put them in a policy file (configs/policy/, see "
-                      f"README) or on the command line (`policy.risk_threshold=0.7`).")
+    kept = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "scenario"]
+    try:
+        without = compose(config_name="config", overrides=[*kept, "~scenario"])
+    except HydraException:  # nothing to compare with: the composition itself was checked already
+        return
+    policy = OmegaConf.to_container(cfg.policy, resolve=False)
+    other = OmegaConf.to_container(without.policy, resolve=False)
+    changed = [k for k in policy if policy[k] != other.get(k)]
+    if not changed:
+        return
+    path = sources.find(f"scenario/{option}")
+    where = _shown(path) if path is not None else f"Scenario `{option}`"
+    keys = ", ".join(f"`policy.{k}`" for k in changed)
+    raise ConfigError(f"{where} sets {keys} (in the file, or through its defaults list): a scenario describes "
+                      f"the simulated world (`actors`, `population`, `economy`, `detection`), and its policy keys "
+                      f"would silently replace those of the policy chosen with `policy=…`. Put them in a policy "
+                      f"file (configs/policy/, see README) or on the command line (`policy.risk_threshold=0.7`).")
 
 
 def _compose(overrides: list[str], sources: _Sources) -> Params:
@@ -355,7 +371,7 @@ def _compose(overrides: list[str], sources: _Sources) -> Params:
         raise _yaml_error(err) from None
     except HydraException as err:
         raise ConfigError(_one_paragraph(str(err))) from None
-    _check_scenario_leaves_the_policy(cfg, sources)
+    _check_scenario_leaves_the_policy(cfg, overrides, sources)
     HydraConfig.instance().set_config(cfg)  # resolves ${hydra:runtime.choices.scenario}
     job = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])  # no run dir: nothing to resolve there
     try:
