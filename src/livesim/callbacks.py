@@ -34,6 +34,7 @@ from livesim.results import (
     file_signature,
     is_complete,
     read_sweep_state,
+    recorded_command,
     resume_command,
     resume_from_command,
 )
@@ -150,9 +151,8 @@ def recorded_resume_command(sweep_dir: Path) -> str | None:
     For the parent process after the sweep stopped (a Ctrl-C, a failure Hydra reports), when the
     sweep's config is no longer at hand. None if nothing was recorded.
     """
-    state = read_sweep_state(sweep_dir)
-    command = state.get("command") if state else None
-    return resume_from_command(command, sweep_dir) if isinstance(command, str) else None
+    command = recorded_command(sweep_dir)
+    return resume_from_command(command, sweep_dir) if command is not None else None
 
 
 def _duration(seconds: float) -> str:
@@ -253,28 +253,9 @@ class SweepReport(Callback):
                   f"{_resume_command(config, sweep_dir.resolve())}", file=sys.stderr)
             return
         try:
-            from livesim.report.aggregate import ReportError
-            from livesim.report.build import report_flags, report_options, write_report
+            from livesim.report.build import rebuild_report
 
-            # A report already in the folder (a resumed sweep) keeps the baseline and limits it was built
-            # with. One the runs cannot take now (the baseline point has no complete run yet) is left
-            # out of this build, the baseline first, and stays recorded for the next.
-            options = report_options(sweep_dir)
-            tries = [options, {k: v for k, v in options.items() if k != "baseline"}, {}]
-            tries = [t for i, t in enumerate(tries) if t not in tries[:i]]
-            for attempt in tries:
-                try:
-                    report = write_report(sweep_dir.resolve(), **attempt,  # an absolute path: it is printed
-                                          record_options=attempt == options)
-                    break
-                except ReportError as err:
-                    if attempt is tries[-1]:
-                        raise
-                    refused = err
-            left_out = {k: v for k, v in options.items() if k not in attempt}
-            kept = (f" (with the report's earlier options: {report_flags(options)})" if options and not left_out
-                    else f" (without the report's earlier {report_flags(left_out)}, kept on record for the "
-                         f"next rebuild: {refused})" if left_out else "")
+            report, kept = rebuild_report(sweep_dir.resolve())  # an absolute path: it is printed
         except Exception as err:  # every run is saved already; a report failure must not hide that
             STARTED_SWEEP["incomplete"] = True
             print(f"livesim: the sweep finished but its report failed ({err}); "

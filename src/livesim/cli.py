@@ -28,7 +28,7 @@ from livesim.command_line import CONFIG_DIR, check_command_line
 from livesim.commands import fresh_line
 from livesim.metrics import SHOWN_WHEN_NONZERO
 from livesim.params import ConfigError, params_from_dict
-from livesim.results import ERROR_FILE, atomic_write, is_complete, read_sweep_state
+from livesim.results import ERROR_FILE, atomic_write, is_complete, recorded_command
 from livesim.runner import RunDirConflict, finished_run, git_commit, run_to_dir
 
 __all__ = ["CONFIG_DIR", "check_command_line", "check_main", "main"]
@@ -76,12 +76,6 @@ def headline_table(metrics: dict[str, float | None]) -> str:
 OBJECTIVES = ("revenue.platform_net", "harm.total", "enforcement.fp_rate")
 
 
-def _sweep_command(sweep_dir: Path) -> str | None:
-    """The command of the sweep this job belongs to, as the sweep callback recorded it."""
-    state = read_sweep_state(sweep_dir)
-    return None if state is None else state.get("command")
-
-
 _PROGRESS_LINE_OPEN: list[bool] = []  # a terminal's day line is drawn and not yet ended
 
 
@@ -127,7 +121,7 @@ def _app(cfg: DictConfig) -> tuple[float, ...] | None:
         print(f"livesim: simulating {params.population.viewers:,} viewers × {params.days} days on the "
               f"{params.engine} engine…", file=sys.stderr, flush=True)
     progress = None if multirun else _day_progress()
-    extra = {"sweep_command": _sweep_command(Path(hc.sweep.dir))} if multirun else {}
+    extra = {"sweep_command": recorded_command(Path(hc.sweep.dir))} if multirun else {}
     resumed = multirun and finished_run(params, out_dir) is not None
     try:
         summary = run_to_dir(params, out_dir, overrides=overrides, command=command.strip(),

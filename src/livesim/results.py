@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["COMPLETE", "ERROR_FILE", "SUMMARY", "SWEEP_STATE", "TIMESERIES", "atomic_write", "check_summary",
-           "complete_summary", "file_signature", "is_complete", "read_summary", "read_sweep_state", "resume_command",
-           "resume_from_command", "summary_problem", "write_run"]
+           "complete_summary", "file_signature", "is_complete", "read_summary", "read_sweep_state",
+           "recorded_command", "resume_command", "resume_from_command", "summary_problem", "write_run"]
 
 SUMMARY = "summary.json"
 #: A refused or failed run's reason (first line) and a failed run's traceback; never beside a summary.
@@ -157,6 +157,13 @@ def read_sweep_state(sweep_dir: Path) -> dict[str, Any] | None:
         return json.loads((Path(sweep_dir) / SWEEP_STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def recorded_command(sweep_dir: Path) -> str | None:
+    """The command line the sweep in ``sweep_dir`` recorded at its start, or None."""
+    state = read_sweep_state(sweep_dir)
+    command = state.get("command") if state else None
+    return command if isinstance(command, str) else None
 
 
 def resume_command(overrides: Iterable[str], sweep_dir: Path) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +53,7 @@ from livesim.report.stats import (
 )
 from livesim.results import atomic_write, resume_from_command
 
-__all__ = ["OPTIONS_FILE", "BuiltReport", "report_flags", "report_options", "write_report"]
+__all__ = ["OPTIONS_FILE", "BuiltReport", "rebuild_report", "report_flags", "report_options", "write_report"]
 
 #: The baseline and limits a report was built with, kept beside it: the end of a resumed sweep
 #: rebuilds the report in the sweep folder with them, instead of replacing it with a default one.
@@ -123,18 +124,47 @@ def report_options(out_dir: str | Path) -> dict[str, str | float]:
 
 def report_flags(options: dict[str, str | float]) -> str:
     """``options`` (see :func:`report_options`) as ``livesim-report`` flags."""
-    return shlex.join(word for key, value in options.items() for word in (f"--{key.replace('_', '-')}", str(value)))
+    return shlex.join(_flag_words(options))
+
+
+def _flag_words(options: Mapping[str, object]) -> list[str]:
+    """``{"max_harm": 900.0, "out": None}`` → ``["--max-harm", "900.0"]``: each set option as its flag."""
+    return [word for key, value in options.items() if value is not None
+            for word in (f"--{key.replace('_', '-')}", str(value))]
+
+
+def rebuild_report(sweep_dir: Path) -> tuple[BuiltReport, str]:
+    """Rebuild the report in ``sweep_dir`` (the end of a sweep) with the options recorded there.
+
+    A report already in the folder (a resumed sweep) keeps the baseline and limits it was built
+    with. One the runs cannot take now (the baseline point has no complete run yet) is left out of
+    this build, the baseline first, and stays recorded for the next. Returns the report and a note
+    on the options for the line that announces it (empty when there were none).
+    """
+    options = report_options(sweep_dir)
+    attempt: dict[str, str | float] = dict(options)
+    refused: ReportError | None = None
+    while True:
+        try:
+            report = write_report(sweep_dir, **attempt, record_options=attempt == options)
+            break
+        except ReportError as err:
+            if not attempt:
+                raise
+            refused = err
+            attempt = {k: v for k, v in attempt.items() if k != "baseline"} if "baseline" in attempt else {}
+    left_out = {k: v for k, v in options.items() if k not in attempt}
+    if left_out:
+        return report, (f" (without the report's earlier {report_flags(left_out)}, kept on record for the "
+                        f"next rebuild: {refused})")
+    return report, f" (with the report's earlier options: {report_flags(options)})" if options else ""
 
 
 def _command(sweep_dir: str | Path, baseline: str | None, max_harm: float | None,
              max_fp_rate: float | None, out_dir: str | Path | None) -> str:
     """The ``livesim-report`` command line equivalent to these arguments."""
-    words = ["livesim-report", str(sweep_dir)]
-    for flag, value in (("--baseline", baseline), ("--max-harm", max_harm),
-                        ("--max-fp-rate", max_fp_rate), ("--out", out_dir)):
-        if value is not None:
-            words += [flag, str(value)]
-    return shlex.join(words)
+    return shlex.join(["livesim-report", str(sweep_dir), *_flag_words(
+        {"baseline": baseline, "max_harm": max_harm, "max_fp_rate": max_fp_rate, "out": out_dir})])
 
 
 def resume_command(sweep: Sweep) -> str:

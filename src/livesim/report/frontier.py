@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from livesim.metrics import METRICS
-from livesim.report.stats import LEVEL, LEVEL_TEXT, difference_ci, format_estimate, format_number
+from livesim.report.stats import LEVEL, LEVEL_TEXT, Estimate, difference_ci, format_estimate, format_number
 
 __all__ = [
     "DEFAULT_OBJECTIVES",
@@ -156,20 +156,34 @@ def _comparisons(summary: pd.DataFrame, per_seed: pd.DataFrame, baseline: str,
     return sentences
 
 
-def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role: str,
-                        name: Callable[[object], str] = str) -> str:
+def _net_ranking(per_seed: pd.DataFrame, best: str, runner_up: str) -> tuple[Estimate, str]:
+    """The paired difference in platform net of ``best`` over ``runner_up``, and what it shows.
+
+    ``"same"`` (equal on every seed), ``"unknown"`` (fewer than two seeds in common), ``"ahead"``
+    (interval above zero), ``"behind"`` (below zero) or ``"tied"`` (it spans zero).
+    """
     paired, _ = difference_ci(per_seed.xs(best, level="point")[NET],
                               per_seed.xs(runner_up, level="point")[NET])
+    if paired.n > 0 and paired.ci_low == paired.ci_high == 0:
+        return paired, "same"
+    if not (math.isfinite(paired.ci_low) and math.isfinite(paired.ci_high)):
+        return paired, "unknown"
+    return paired, "ahead" if paired.ci_low > 0 else "behind" if paired.ci_high < 0 else "tied"
+
+
+def _runner_up_sentence(per_seed: pd.DataFrame, best: str, runner_up: str, role: str,
+                        name: Callable[[object], str] = str) -> str:
+    paired, ranking = _net_ranking(per_seed, best, runner_up)
     est = format_estimate(paired.value, paired.ci_low, paired.ci_high)
     runner_up = name(runner_up)
-    if paired.n > 0 and paired.ci_low == paired.ci_high == 0:
+    if ranking == "same":
         return (f"The {role}, {runner_up}, gave exactly the same platform net on every seed: "
                 "the sweep shows no difference between them.")
-    if not (math.isfinite(paired.ci_low) and math.isfinite(paired.ci_high)):
+    if ranking == "unknown":
         verdict = "with fewer than two common seeds the sweep cannot tell them apart."
-    elif paired.ci_low > 0:
+    elif ranking == "ahead":
         verdict = "the interval excludes zero, so this sweep resolves the ranking."
-    elif paired.ci_high < 0:
+    elif ranking == "behind":
         verdict = (f"the interval lies below zero: on the seeds they share, the {role} earns more, so "
                    "the ranking by mean rests on seeds the two do not share.")
     else:
@@ -184,14 +198,14 @@ def _tie_note(per_seed: pd.DataFrame, best: str, runner_up: str, name: Callable[
 
     Empty when the paired interval of the difference lies above zero (the ranking is resolved).
     """
-    paired, _ = difference_ci(per_seed.xs(best, level="point")[NET], per_seed.xs(runner_up, level="point")[NET])
+    paired, ranking = _net_ranking(per_seed, best, runner_up)
     other = f"the next-best qualifying point, {name(runner_up)}"
-    if not (math.isfinite(paired.ci_low) and math.isfinite(paired.ci_high)):
+    if ranking == "unknown":
         return f" It cannot be compared seed by seed with {other} (fewer than two seeds in common)."
-    if paired.ci_low > 0:
+    if ranking == "ahead":
         return ""
     est = f"{format_estimate(paired.value, paired.ci_low, paired.ci_high)} currency units more, paired by seed, 95 % CI"
-    if paired.ci_high < 0:
+    if ranking == "behind":
         return (f" On the seeds they share, {other}, earns more net revenue ({est}): this point's higher "
                 "mean rests on seeds the two do not share.")
     return f" On net revenue it cannot be told apart from {other} ({est})."
