@@ -322,6 +322,26 @@ def test_a_ctrl_c_that_hydra_turns_into_its_own_error_still_reads_as_an_interrup
     assert capsys.readouterr().err.rstrip().splitlines()[-1].startswith("livesim: interrupted; finished runs are kept")
 
 
+def test_a_ctrl_c_that_hydra_raises_as_a_composition_error_still_reads_as_an_interrupt(monkeypatch, capsys):
+    # Seen in a sweep: the KeyboardInterrupt hit omegaconf's clean-up while Hydra composed the next
+    # job's config, and came out as a ConfigCompositionException (the flaky Ctrl-C test above).
+    from hydra.errors import ConfigCompositionException
+
+    def hydra_raises_its_own_error():
+        cli._INTERRUPTED.append(True)  # what the SIGINT handler records
+        raise ConfigCompositionException("'NoneType' object has no attribute '_invalidate_flags_cache'")
+
+    monkeypatch.setattr(cli, "_INTERRUPTED", [])
+    monkeypatch.setattr(cli, "check_command_line", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "_app", hydra_raises_its_own_error)
+    with pytest.raises(SystemExit) as stop:
+        main(["-m", "seed=0,1"])
+    assert stop.value.code == 130
+    err = capsys.readouterr().err
+    assert err.rstrip().splitlines()[-1].startswith("livesim: interrupted; finished runs are kept")
+    assert "ConfigCompositionException" not in err
+
+
 def test_a_warning_is_one_line_of_the_command_not_a_source_line(tmp_path):
     out = subprocess.run([LIVESIM, "population.viewers=5000", "days=1", "hydra.run.dir=run"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)

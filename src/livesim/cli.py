@@ -239,6 +239,10 @@ def main(argv: list[str] | None = None) -> None:
                   file=sys.stderr, flush=True)
         raise
     except Exception as err:
+        if _INTERRUPTED:
+            # A Ctrl-C inside a library's clean-up can come back as that library's error (e.g.
+            # Hydra's ConfigCompositionException while it composes the next job): an interrupt.
+            _exit_interrupted(multirun)
         if not (multirun and own_full_error):
             raise  # the user asked Hydra for full errors: theirs
         # Hydra stopped the sweep (e.g. a joblib worker process was killed): its runs are on disk.
