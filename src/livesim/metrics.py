@@ -8,6 +8,7 @@ a finished run into the flat ``metrics`` dict.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 import numpy as np
 
@@ -95,25 +96,35 @@ class Tally:
     chargeback_cost: float = 0.0
     viewers_online: float = 0.0
     daily: list[dict[str, float]] = field(default_factory=list)
-    _at_last_close: dict[str, float] = field(default_factory=dict, repr=False)
+    _at_last_close: tuple[float, ...] = field(default=(), repr=False)  # the flows when the last day closed
+
+    def __post_init__(self) -> None:
+        self._at_last_close = _flow_values(self)
 
     def flows(self) -> dict[str, float]:
         """The running totals of every money flow, by field name."""
-        return {name: getattr(self, name) for name in _FLOW_FIELDS}
+        return dict(zip(_FLOW_FIELDS, _flow_values(self), strict=True))
 
     def close_day(self, day: int, enforcement: Enforcement, imbalance: float, runoff: bool) -> None:
-        """Append the day's row to the time series (differences of running totals)."""
-        now = self.flows()
-        prev = self._at_last_close
-        d = {k: now[k] - prev.get(k, 0.0) for k in now}
+        """Append the day's row to the time series (differences of running totals).
+
+        Enforcement stands still in the run-off, so a run-off day's counts are the previous row's.
+        """
+        now = _flow_values(self)
+        d = dict(zip(_FLOW_FIELDS, [a - b for a, b in zip(now, self._at_last_close, strict=True)], strict=True))
+        if runoff and self.daily:
+            actions, backlog = self.daily[-1]["enforcement.actions"], self.daily[-1]["review.backlog"]
+        else:
+            actions = int(np.count_nonzero(enforcement.ever_actioned))
+            backlog = int(np.count_nonzero(enforcement.in_review))
         self.daily.append({
             "day": day + 1,
             **_money_metrics(d),
             "payouts": d["payouts"],
             "chargebacks": d["chargebacks"],
             "viewers_online": d["viewers_online"],
-            "enforcement.actions": int(np.count_nonzero(enforcement.ever_actioned)),
-            "review.backlog": int(np.count_nonzero(enforcement.in_review)),
+            "enforcement.actions": actions,
+            "review.backlog": backlog,
             "ledger.imbalance": imbalance,
             "runoff": int(runoff),
         })
@@ -134,6 +145,7 @@ class Tally:
 
 _NO_FLOWS = dict.fromkeys((c for c in DAILY_COLUMNS if c not in DAILY_LEVELS), 0.0)
 _FLOW_FIELDS = tuple(f.name for f in fields(Tally) if f.type in ("float", float))
+_flow_values = attrgetter(*_FLOW_FIELDS)
 
 
 def _money_metrics(flows: dict[str, float]) -> dict[str, float]:

@@ -304,15 +304,17 @@ class Platform:
         accomplice = self.world.viewers.group[who]
         owed_by = np.bincount(accomplice, weights=creator_part, minlength=self.world.creators.n)
         cs = (owed_by > 0).nonzero()[0]
-        from_cleared = np.minimum(owed_by[cs], self.cleared[cs])
+        owed = owed_by[cs]
+        from_cleared = np.minimum(owed, self.cleared[cs])
         self.cleared[cs] -= from_cleared
-        still = owed_by[cs] - from_cleared
-        held = self.pending[:, cs].sum(axis=0)
-        from_held = np.minimum(still, held)
-        keep = np.where(held > 0, 1.0 - from_held / np.maximum(held, 1e-300), 1.0)
-        self.pending[:, cs] *= keep
-        self.pending_total = float(self.pending.sum())
-        recovered = float(from_cleared.sum() + from_held.sum())
+        recovered = float(from_cleared.sum())
+        if self.pending_total > 0:  # else nothing is held (once the holds have cleared in the run-off)
+            held = self.pending[:, cs].sum(axis=0)
+            from_held = np.minimum(owed - from_cleared, held)
+            keep = np.where(held > 0, 1.0 - from_held / np.maximum(held, 1e-300), 1.0)
+            self.pending[:, cs] *= keep
+            self.pending_total = float(self.pending.sum())
+            recovered = float(from_cleared.sum() + from_held.sum())
         refunded = float(amount.sum())
         self.ledger.chargeback(refunded, float(from_coins.sum()), recovered)
         self.tally.chargebacks += refunded

@@ -104,6 +104,13 @@ class Enforcement:
         # Each strike expires on its own (TikTok: after 90 days); only the latest few can matter.
         self.strike_days = np.full((n, max(self.pol.strikes_to_suspend, self.pol.strikes_to_restrict)),
                                    _NO_DAY, np.int32)
+        # The status a number of strikes in force calls for (index: strikes, 0 … the most kept),
+        # and the same at least at the policy's action for an automated strike.
+        in_force = np.arange(self.strike_days.shape[1] + 1)
+        self._level = np.where(in_force >= self.pol.strikes_to_suspend, SUSPENDED,
+                               np.where(in_force >= self.pol.strikes_to_restrict, RESTRICTED, OK)).astype(np.int8)
+        self._automated_level = np.maximum(self._level, SUSPENDED if self.pol.action == "suspend" else RESTRICTED
+                                           ).astype(np.int8)
         self.in_review = np.zeros(n, bool)
         self.priority = np.zeros(n, np.float32)
         self.appeals_due: dict[int, list[np.ndarray]] = {}
@@ -225,7 +232,8 @@ class Enforcement:
         paired.
         """
         det = self.det
-        ids = (self.tried_today & (self.status != SUSPENDED)).nonzero()[0]
+        ids = self.tried_today.nonzero()[0]
+        ids = ids[self.status[ids] != SUSPENDED]
         score = raw_scores(self.score_mean[ids], self.persistent[ids], noise(ids), det.persistence)
         young = (day - self.born_day[ids]) < self.pol.new_account_days
         fast = self.today_value[ids] > det.velocity_multiple * self.usual_value[ids] + det.velocity_floor
@@ -274,14 +282,11 @@ class Enforcement:
         days = self.strike_days[ids]
         days[np.arange(ids.size), days.argmin(axis=1)] = day  # the new strike replaces the oldest
         self.strike_days[ids] = days
-        strikes = ((day - days) <= pol.strike_expiry_days).sum(axis=1)
-        level = np.where(strikes >= pol.strikes_to_suspend, SUSPENDED,
-                         np.where(strikes >= pol.strikes_to_restrict, RESTRICTED, OK))
-        if automated:
-            level = np.maximum(level, SUSPENDED if pol.action == "suspend" else RESTRICTED)
+        strikes = (days >= day - pol.strike_expiry_days).sum(axis=1)
+        level = (self._automated_level if automated else self._level)[strikes]
         status = self.status[ids]
         newly = ids[(level > OK) & (status == OK)]
-        self.status[ids] = np.maximum(status, level).astype(np.int8)
+        self.status[ids] = np.maximum(status, level)
         self.in_review[ids] = False
         self.ever_actioned[newly] = True
         churn = newly[self.benign_gifter[newly] & (self.churn_u[newly] < pol.fp_churn)]
