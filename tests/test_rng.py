@@ -42,3 +42,19 @@ def test_per_account_draws_are_uniform_and_normal():
     assert stats.kstest(z, "norm").pvalue > 0.001
     # Neighbouring accounts' draws are uncorrelated (|r| within 4 SE of 0).
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 4 / np.sqrt(u.size)
+
+
+def test_a_reused_generator_draws_as_a_new_one_and_is_reseeded_in_place():
+    s = Streams(7)
+    first = s.get("day", 3, reuse=True)
+    first.random(1000)  # used up; the next reuse call re-seeds it whatever it drew
+    again = s.get("day", 3, reuse=True)
+    assert again is first
+    assert np.array_equal(again.random(5), Streams(7).get("day", 3).random(5))
+    assert np.array_equal(s.get("day", 4, reuse=True).random(5), Streams(7).get("day", 4).random(5))
+    assert s.get("day", 4) is not s.get("day", 4, reuse=True)  # without reuse: always a new one
+
+
+def test_generators_keyed_by_several_parts_differ_by_each_part():
+    draws = {key: Streams(7).get("tick", *key).random(3).tobytes() for key in [(), (0,), (1,), (0, 1), (1, 0)]}
+    assert len(set(draws.values())) == len(draws)

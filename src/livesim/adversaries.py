@@ -126,7 +126,7 @@ class Adversaries:
         elif pattern == "fan_out":
             pick = (np.arange(rings.size) + day) % np.maximum(self.ring_size[rings], 1)
         else:  # layered: a fresh random route each day
-            pick = streams.get("adversaries", day).integers(0, np.maximum(self.ring_size[rings], 1))
+            pick = streams.get("adversaries", day, reuse=True).integers(0, np.maximum(self.ring_size[rings], 1))
         each = np.arange(rings.size)
         chosen = members[each, pick]
         # Adaptive funders move to a ring creator that is not actioned.

@@ -99,7 +99,7 @@ class CoreEngine:
         hours = p.population.session_hours
         # One stream for the day: the schedule's draws come first and their number never
         # depends on the policy, so the intents' draws that follow stay paired across policies.
-        rng = self.streams.get("day", day)
+        rng = self.streams.get("day", day, reuse=True)
         gifting = sessions_for_day(rng, self.gifter_p_online, self.gifter_slots, hours)
         online = gifting.viewer.size + online_hours(rng, self.watcher_p_online, hours)
         live_from = live_schedule(rng, c.live_prob)

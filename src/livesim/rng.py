@@ -7,6 +7,11 @@ parts of a day share a stream, the first takes a number of draws the policy cann
 runs with the same seed and different policies see the same population, the same viewers online
 and the same gift intents (common random numbers).
 
+A stream's generator (PCG64) starts from a state hashed from ``(seed, stream, key)``: SplitMix64
+folded over the seed, the stream's name and each part of the key. Building a numpy generator
+costs more than a small world's whole day of draws, so a hot loop can ask for the stream's one
+generator re-seeded in place (``get(..., reuse=True)``) instead of a new one.
+
 Per-account draws of a day (detection noise, review and appeal outcomes, chargebacks) are
 *counter-based*: account ``i``'s draw is a hash of ``(seed, stream, day, i)`` (SplitMix64's
 output function on a Weyl sequence whose start is SplitMix64 folded over seed, stream and day),
@@ -35,25 +40,31 @@ class Streams:
     Parameters
     ----------
     seed
-        The run's seed. Every stream is derived from it through ``numpy.random.SeedSequence``.
+        The run's seed. Every stream is derived from it (see the module's docstring).
     """
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         self._name_bases: dict[str, int] = {}
+        self._reused: dict[str, np.random.Generator] = {}
 
     prefix = ""  # a subclass keys all its streams apart from the base class's with a prefix
 
-    def _spawn_key(self, name: str, key: tuple[int, ...]) -> tuple[int, ...]:
-        return (zlib.crc32((self.prefix + name).encode("utf-8")), *(int(k) for k in key))
-
-    def get(self, name: str, *key: int) -> np.random.Generator:
+    def get(self, name: str, *key: int, reuse: bool = False) -> np.random.Generator:
         """Return the generator for stream ``name`` (optionally keyed, e.g. by tick or day).
 
-        The same ``(seed, name, key)`` always gives the same generator, whatever else was drawn.
+        The same ``(seed, name, key)`` always gives the same draws, whatever else was drawn.
+        With ``reuse`` the stream's one generator is re-seeded and returned: it is valid until
+        the next ``reuse`` call for the same ``name`` (for a stream keyed by tick or day that
+        is used up within it), and saves building a new one.
         """
-        seq = np.random.SeedSequence(self.seed, spawn_key=self._spawn_key(name, key))
-        return np.random.Generator(np.random.PCG64(seq))
+        state = _pcg64_state(self._name_base(name), key)
+        if not reuse:
+            generator = np.random.Generator(np.random.PCG64(0))
+        elif (generator := self._reused.get(name)) is None:
+            generator = self._reused[name] = np.random.Generator(np.random.PCG64(0))
+        generator.bit_generator.state = state
+        return generator
 
     def uniform_at(self, name: str, key: int, index: np.ndarray) -> np.ndarray:
         """Uniform draws in (0, 1) for the given ``index`` values (e.g. account ids) of stream ``(name, key)``.
@@ -72,13 +83,31 @@ class Streams:
         """The seed and the stream's name folded into one stream base (the start of :meth:`uniform_at`'s fold)."""
         base = self._name_bases.get(name)
         if base is None:
-            base = _mix64(_mix64(self.seed & _MASK) ^ self._spawn_key(name, ())[0])
+            base = _mix64(_mix64(self.seed & _MASK) ^ zlib.crc32((self.prefix + name).encode("utf-8")))
             self._name_bases[name] = base
         return base
 
     def normal_at(self, name: str, key: int, index: np.ndarray) -> np.ndarray:
         """Standard normal draws for the given ``index`` values (see :meth:`uniform_at`)."""
         return ndtri(self.uniform_at(name, key, index))
+
+
+def _pcg64_state(name_base: int, key: tuple[int, ...]) -> dict:
+    """A PCG64 state (128-bit state, odd 128-bit increment) for the stream with ``name_base`` and ``key``.
+
+    The stream's base and each part of the key are folded with SplitMix64, with a tag first so
+    that a generator's words are never a counter-based stream's draws; four SplitMix64 outputs
+    from there make the state and the increment.
+    """
+    z = _mix64(name_base ^ _GENERATOR_TAG)
+    for part in key:
+        z = _mix64(z ^ (int(part) & _MASK))
+    w = [_mix64((z + i * 0x9E3779B97F4A7C15) & _MASK) for i in range(4)]
+    return {"bit_generator": "PCG64", "state": {"state": w[0] << 64 | w[1], "inc": w[2] << 64 | w[3] | 1},
+            "has_uint32": 0, "uinteger": 0}
+
+
+_GENERATOR_TAG = 0x5851F42D4C957F2D  # any constant: keeps generators' seeds apart from counter-based bases
 
 
 def _mix64(z: int) -> int:

@@ -295,7 +295,7 @@ class LivesimModel(mesa.Model):
 
     def _start_day(self, day: int) -> None:
         p = self.params
-        sched = self.streams.get("schedule", day)
+        sched = self.streams.get("schedule", day, reuse=True)
         self._sessions = sessions_for_day(sched, self.organic_p_online, self.organic_ids,
                                           p.population.session_hours)
         self.creators.do("plan_day", sched)
@@ -322,10 +322,10 @@ class LivesimModel(mesa.Model):
         # Each hour shuffles with its own generator: how many numbers one hour's shuffles use
         # (the number of bad actors acting depends on the policy) must not move the next hour's
         # order, which decides which viewer gets which of the hour's draws (paired runs).
-        shuffle = random.Random(int(self.streams.get("shuffle", self.tick).integers(2**63)))
+        shuffle = random.Random(int(self.streams.get("shuffle", self.tick, reuse=True).integers(2**63)))
         self.online = mesa.agent.AgentSet((self.viewer_agents[i] for i in online), random=shuffle)
         self.online.set("online", True)
-        self.tick_rng = self.streams.get("tick", self.tick)
+        self.tick_rng = self.streams.get("tick", self.tick, reuse=True)
         self.online.shuffle_do("step")
 
         # 3. Bad actors act on the intents the shared adversary rules planned for this hour.
