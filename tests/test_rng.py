@@ -58,3 +58,11 @@ def test_a_reused_generator_draws_as_a_new_one_and_is_reseeded_in_place():
 def test_generators_keyed_by_several_parts_differ_by_each_part():
     draws = {key: Streams(7).get("tick", *key).random(3).tobytes() for key in [(), (0,), (1,), (0, 1), (1, 0)]}
     assert len(set(draws.values())) == len(draws)
+
+
+def test_a_prepared_generator_is_the_one_reuse_reseeds():
+    s = Streams(7)
+    s.prepare("day")
+    prepared = s._reused["day"]
+    assert s.get("day", 2, reuse=True) is prepared
+    assert np.array_equal(prepared.random(5), Streams(7).get("day", 2).random(5))

@@ -58,6 +58,7 @@ class CoreEngine:
         self.streams = Streams(params.seed)
         self.world: World = build_world(params, self.streams)
         self.platform = Platform(params, self.world, self.streams)
+        self.streams.prepare("day", "adversaries")  # the streams re-seeded each day
         v = self.world.viewers
         # Viewers who never gift change no outcome by watching: the core only counts their hours.
         self.gifter_p_online = v.p_online[v.gifter_ids]

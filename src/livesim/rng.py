@@ -59,12 +59,24 @@ class Streams:
         is used up within it), and saves building a new one.
         """
         state = _pcg64_state(self._name_base(name), key)
-        if not reuse:
+        if reuse:
+            self.prepare(name)
+            generator = self._reused[name]
+        else:
             generator = np.random.Generator(np.random.PCG64(0))
-        elif (generator := self._reused.get(name)) is None:
-            generator = self._reused[name] = np.random.Generator(np.random.PCG64(0))
         generator.bit_generator.state = state
         return generator
+
+    def prepare(self, *names: str) -> None:
+        """Build the generators that ``get(name, ..., reuse=True)`` re-seeds, ahead of a timed run.
+
+        Building a generator costs as much as a small world's day of draws; an engine prepares
+        its per-day and per-tick streams when it is built, as it allocates its arrays, so that
+        the simulation loop only re-seeds them.
+        """
+        for name in names:
+            if name not in self._reused:
+                self._reused[name] = np.random.Generator(np.random.PCG64(0))
 
     def uniform_at(self, name: str, key: int, index: np.ndarray) -> np.ndarray:
         """Uniform draws in (0, 1) for the given ``index`` values (e.g. account ids) of stream ``(name, key)``.

@@ -194,6 +194,7 @@ class LivesimModel(mesa.Model):
         self.world = build_world(p, Streams(p.seed))  # the same population as the core's
         self.streams = MesaStreams(p.seed)
         self.platform = Platform(p, self.world, self.streams)
+        self.streams.prepare("schedule", "shuffle", "tick", "adversaries")  # re-seeded each day or tick
         v, c = self.world.viewers, self.world.creators
         self.gifter_slot = np.full(v.n, -1, np.int64)
         self.gifter_slot[v.gifter_ids] = np.arange(v.gifter_ids.size)
