@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from livesim import kernels
 from livesim.economy import StreamChoice, gift_amount, gift_rate, gift_target
 from livesim.params import Params
 from livesim.platform import Platform, RunResult, runoff_days
@@ -54,6 +55,7 @@ class CoreEngine:
     """
 
     def __init__(self, params: Params) -> None:
+        kernels.load()  # compiled settlement loops, if numba is there: built now, not in the run
         self.params = params
         self.streams = Streams(params.seed)
         self.world: World = build_world(params, self.streams)
