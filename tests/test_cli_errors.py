@@ -306,34 +306,30 @@ def test_livesim_check_on_ctrl_c_exits_130(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_ctrl_c_that_hydra_turns_into_its_own_error_still_reads_as_an_interrupt(monkeypatch, capsys):
+def _hydra_exits_with_its_own_error():
     # A SIGINT landing while Hydra sets a job up can come out as Hydra's error and exit status 1.
-    def hydra_reports_the_interrupt_as_an_error():
-        cli._INTERRUPTED.append(True)  # what the SIGINT handler records
-        print("Error in call to target ...", file=sys.stderr)
-        sys.exit(1)
-
-    monkeypatch.setattr(cli, "_INTERRUPTED", [])
-    monkeypatch.setattr(cli, "check_command_line", lambda *a, **k: None)
-    monkeypatch.setattr(cli, "_app", hydra_reports_the_interrupt_as_an_error)
-    with pytest.raises(SystemExit) as stop:
-        main(["-m", "seed=0,1"])
-    assert stop.value.code == 130
-    assert capsys.readouterr().err.rstrip().splitlines()[-1].startswith("livesim: interrupted; finished runs are kept")
+    print("Error in call to target ...", file=sys.stderr)
+    sys.exit(1)
 
 
-def test_a_ctrl_c_that_hydra_raises_as_a_composition_error_still_reads_as_an_interrupt(monkeypatch, capsys):
+def _hydra_raises_a_composition_error():
     # Seen in a sweep: the KeyboardInterrupt hit omegaconf's clean-up while Hydra composed the next
     # job's config, and came out as a ConfigCompositionException (the flaky Ctrl-C test above).
     from hydra.errors import ConfigCompositionException
 
-    def hydra_raises_its_own_error():
+    raise ConfigCompositionException("'NoneType' object has no attribute '_invalidate_flags_cache'")
+
+
+@pytest.mark.parametrize("hydra_reaction", [_hydra_exits_with_its_own_error, _hydra_raises_a_composition_error])
+def test_a_ctrl_c_that_hydra_turns_into_its_own_error_still_reads_as_an_interrupt(monkeypatch, capsys,
+                                                                                   hydra_reaction):
+    def interrupted_sweep():
         cli._INTERRUPTED.append(True)  # what the SIGINT handler records
-        raise ConfigCompositionException("'NoneType' object has no attribute '_invalidate_flags_cache'")
+        hydra_reaction()
 
     monkeypatch.setattr(cli, "_INTERRUPTED", [])
     monkeypatch.setattr(cli, "check_command_line", lambda *a, **k: None)
-    monkeypatch.setattr(cli, "_app", hydra_raises_its_own_error)
+    monkeypatch.setattr(cli, "_app", interrupted_sweep)
     with pytest.raises(SystemExit) as stop:
         main(["-m", "seed=0,1"])
     assert stop.value.code == 130
