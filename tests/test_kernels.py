@@ -79,11 +79,32 @@ def test_a_run_is_bit_identical_with_and_without_the_compiled_loops(monkeypatch,
     assert compiled.metrics["revenue.gross"] > 0
 
 
-def test_livesim_numba_0_runs_the_numpy_path():
+@pytest.mark.parametrize("setting", ["0", "off"])
+def test_livesim_numba_0_runs_the_numpy_path(setting):
     code = ("from livesim import kernels; from livesim.core import CoreEngine; from livesim.params import Params\n"
             "CoreEngine(Params().replace(**{'population.viewers': 2000, 'population.creators': 40, 'days': 1})).run()\n"
             "print(kernels.running_sums is None and kernels.balances_by_hour is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "LIVESIM_NUMBA": "0"})
+                         env={**os.environ, "LIVESIM_NUMBA": setting})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_a_numba_that_cannot_compile_falls_back_to_numpy_with_a_warning(monkeypatch):
+    def broken(numba):
+        raise RuntimeError("LLVM went away")
+
+    monkeypatch.setattr(kernels, "_loaded", False)
+    monkeypatch.setattr(kernels, "running_sums", None)
+    monkeypatch.setattr(kernels, "balances_by_hour", None)
+    monkeypatch.setattr(kernels, "_jit", broken)
+    with pytest.warns(UserWarning, match="numba could not compile livesim's loops .*LLVM went away"):
+        assert kernels.load() is False
+    assert kernels.load() is False and kernels.running_sums is None  # and stays so: one path per process
+
+
+def test_the_compiled_balance_table_refuses_out_of_range_accounts_and_hours():
+    # Compiled code has no bounds checks: without this, a bad index would write outside the table.
+    for account, hour in [(5, 0), (-1, 0), (0, 24), (0, -1)]:
+        with pytest.raises(IndexError, match="out of range"):
+            _balances_by_hour(np.zeros(5), np.array([account]), np.array([hour]), np.ones(1), 24)

@@ -13,8 +13,8 @@ with or without numba (a test checks both on random inputs and on whole runs). N
 policy rule: gating, scoring and every other rule stay in numpy, defined once.
 
 The loops are compiled (or loaded from numba's cache) by :func:`load`, which the core calls when it
-builds an engine, so a run never pays for compiling. Without numba, or with ``LIVESIM_NUMBA=0``
-in the environment, the numpy versions run.
+builds an engine, so a run never pays for compiling. Without numba (or if it cannot compile), or
+with ``LIVESIM_NUMBA=0`` (or ``false``, ``no``, ``off``) in the environment, the numpy versions run.
 """
 
 from __future__ import annotations
@@ -39,20 +39,28 @@ def load() -> bool:
     if _loaded:
         return running_sums is not None
     _loaded = True
-    if os.environ.get("LIVESIM_NUMBA", "1") == "0":
+    if os.environ.get("LIVESIM_NUMBA", "1").strip().lower() in _OFF:
         return False
     try:
         import numba
     except ImportError:
         return False
-    jit = _jit(numba)
-    sums, balances = jit(_running_sums_loop), jit(_balances_by_hour_loop)
-    # Compile for the types the core passes, here rather than inside a timed run.
-    rows = np.zeros(2, np.intp)
-    sums(np.zeros(2), rows, np.ones(2, bool))
-    balances(np.zeros(2), rows, rows, np.zeros(2), 24)
+    try:
+        jit = _jit(numba)
+        sums, balances = jit(_running_sums_loop), jit(_balances_by_hour_loop)
+        # Compile for the types the core passes, here rather than inside a timed run.
+        rows = np.zeros(2, np.intp)
+        sums(np.zeros(2), rows, np.ones(2, bool))
+        balances(np.zeros(2), rows, rows, np.zeros(2), 24)
+    except Exception as err:  # a broken numba install: the numpy path gives the same results
+        warnings.warn(f"numba could not compile livesim's loops ({type(err).__name__}: {err}); "
+                      "using the numpy versions (same results, a little slower)", stacklevel=2)
+        return False
     running_sums, balances_by_hour = sums, balances
     return True
+
+
+_OFF = ("0", "false", "no", "off")  # LIVESIM_NUMBA values that switch the compiled loops off
 
 
 def _jit(numba: object) -> Callable[[Callable], Callable]:
@@ -87,8 +95,10 @@ def _balances_by_hour_loop(balance: np.ndarray, account: np.ndarray, hours: np.n
                            n_hours: int) -> np.ndarray:
     """See :func:`livesim.platform._balances_by_hour` (same table, same order of additions)."""
     column = np.full(balance.size, -1, np.intp)  # each touched account's column; -1: untouched
-    for a in account:
-        column[a] = 0
+    for row in range(account.size):  # compiled code checks no bounds: refuse a bad index here
+        if not (0 <= account[row] < balance.size and 0 <= hours[row] < n_hours):
+            raise IndexError("an account or hour out of range")
+        column[account[row]] = 0
     touched = 0
     for a in range(balance.size):  # columns in account order, as numpy's nonzero gives them
         if column[a] == 0:

@@ -96,10 +96,10 @@ class Tally:
     chargeback_cost: float = 0.0
     viewers_online: float = 0.0
     daily: list[dict[str, float]] = field(default_factory=list)
-    _at_last_close: tuple[float, ...] = field(default=(), repr=False)  # the flows when the last day closed
+    _at_last_close: tuple[float, ...] = field(default=(), init=False, repr=False)  # the flows at the last close
 
     def __post_init__(self) -> None:
-        self._at_last_close = _flow_values(self)
+        self._at_last_close = (0.0,) * len(_FLOW_FIELDS)
 
     def flows(self) -> dict[str, float]:
         """The running totals of every money flow, by field name."""

@@ -8,10 +8,12 @@ by the simulation's own time (no start-up), the definition every engine shares.
 
 import pytest
 
+from livesim import kernels
 from livesim.core import CoreEngine
 from livesim.params import Params
 
 DAYS = 3
+kernels.load()  # the timed functions build engines: compile livesim's loops before any round (test_bench_engines too)
 
 
 def scenario(viewers: int) -> Params:
