@@ -114,7 +114,7 @@ def _pcg64_state(name_base: int, key: tuple[int, ...]) -> dict:
     z = _mix64(name_base ^ _GENERATOR_TAG)
     for part in key:
         z = _mix64(z ^ (int(part) & _MASK))
-    w = [_mix64((z + i * 0x9E3779B97F4A7C15) & _MASK) for i in range(4)]
+    w = [_mix64((z + i * int(_GOLDEN)) & _MASK) for i in range(4)]  # SplitMix64 outputs 1-4 from z
     return {"bit_generator": "PCG64", "state": {"state": w[0] << 64 | w[1], "inc": w[2] << 64 | w[3] | 1},
             "has_uint32": 0, "uinteger": 0}
 
