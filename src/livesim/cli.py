@@ -26,7 +26,7 @@ import livesim.configs as config_tree
 from livesim.callbacks import STARTED_SWEEP, recorded_resume_command
 from livesim.command_line import CONFIG_DIR, check_command_line
 from livesim.commands import fresh_line
-from livesim.metrics import SHOWN_WHEN_NONZERO
+from livesim.metrics import is_shown
 from livesim.params import ConfigError, params_from_dict
 from livesim.results import ERROR_FILE, atomic_write, is_complete, recorded_command
 from livesim.runner import RunDirConflict, finished_run, git_commit, run_to_dir
@@ -67,7 +67,7 @@ def _fmt(value: float | None) -> str:
 
 def headline_table(metrics: dict[str, float | None]) -> str:
     """The short table of headline metrics printed after a run."""
-    rows = [(key, label) for key, label in HEADLINE if key not in SHOWN_WHEN_NONZERO or metrics.get(key)]
+    rows = [(key, label) for key, label in HEADLINE if is_shown(key, [metrics.get(key)])]
     width = max(len(label) for _, label in rows)
     return "\n".join(f"  {label:<{width}}  {_fmt(metrics.get(key))}" for key, label in rows)
 

@@ -99,15 +99,13 @@ def _balances_by_hour_loop(balance: np.ndarray, account: np.ndarray, hours: np.n
         if not (0 <= account[row] < balance.size and 0 <= hours[row] < n_hours):
             raise IndexError("an account or hour out of range")
         column[account[row]] = 0
+    ids = np.empty(min(account.size, balance.size), np.intp)  # the touched accounts, by column
     touched = 0
     for a in range(balance.size):  # columns in account order, as numpy's nonzero gives them
         if column[a] == 0:
             column[a] = touched
+            ids[touched] = a
             touched += 1
-    ids = np.empty(touched, np.intp)
-    for a in range(balance.size):
-        if column[a] >= 0:
-            ids[column[a]] = a
     table = np.zeros((n_hours + 1, touched))
     for row in range(account.size):
         table[hours[row] + 1, column[account[row]]] += change[row]

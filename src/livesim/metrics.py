@@ -7,6 +7,7 @@ a finished run into the flat ``metrics`` dict.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
@@ -14,7 +15,8 @@ import numpy as np
 
 from livesim.policy import Enforcement
 
-__all__ = ["DAILY_COLUMNS", "METRICS", "SHOWN_WHEN_NONZERO", "Metric", "Tally", "agent_steps", "summarize"]
+__all__ = ["DAILY_COLUMNS", "METRICS", "SHOWN_WHEN_NONZERO", "Metric", "Tally", "agent_steps", "is_shown",
+           "summarize"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ METRICS: dict[str, Metric] = {
 #: actor that many worlds do not have (the run summary and the report leave them out there).
 SHOWN_WHEN_NONZERO: frozenset[str] = frozenset({"harm.bot_diverted_gifts"})
 
+
+def is_shown(key: str, values: Iterable[float | None]) -> bool:
+    """Whether a summary shows metric ``key`` given its values (one run's, or every point's mean)."""
+    return key not in SHOWN_WHEN_NONZERO or any(v for v in values if v is not None and v == v)  # v == v: not NaN
+
 #: Columns of ``timeseries.csv`` besides ``day`` (each a value for that day, not cumulative,
 #: except the levels below).
 DAILY_COLUMNS = (
@@ -96,10 +103,9 @@ class Tally:
     chargeback_cost: float = 0.0
     viewers_online: float = 0.0
     daily: list[dict[str, float]] = field(default_factory=list)
-    _at_last_close: tuple[float, ...] = field(default=(), init=False, repr=False)  # the flows at the last close
-
-    def __post_init__(self) -> None:
-        self._at_last_close = (0.0,) * len(_FLOW_FIELDS)
+    # The flows when the last day closed (none yet: all zero).
+    _at_last_close: tuple[float, ...] = field(default_factory=lambda: (0.0,) * len(_FLOW_FIELDS), init=False,
+                                              repr=False)
 
     def flows(self) -> dict[str, float]:
         """The running totals of every money flow, by field name."""

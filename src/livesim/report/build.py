@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from livesim.metrics import SHOWN_WHEN_NONZERO
+from livesim.metrics import is_shown
 from livesim.report.aggregate import (
     WORLD,
     ReportError,
@@ -53,12 +53,21 @@ from livesim.report.stats import (
 )
 from livesim.results import atomic_write, resume_from_command
 
-__all__ = ["OPTIONS_FILE", "BuiltReport", "rebuild_report", "report_flags", "report_options", "write_report"]
+__all__ = ["LIMIT_TOPS", "OPTIONS_FILE", "BuiltReport", "accepted_limit", "rebuild_report", "report_flags",
+           "report_options", "write_report"]
 
 #: The baseline and limits a report was built with, kept beside it: the end of a resumed sweep
 #: rebuilds the report in the sweep folder with them, instead of replacing it with a default one.
 OPTIONS_FILE = "report_options.json"
 _OPTIONS = ("baseline", "max_harm", "max_fp_rate")
+#: The largest value each limit may take; every limit is a finite number ≥ 0 (a share for the fp rate).
+LIMIT_TOPS = {"max_harm": math.inf, "max_fp_rate": 1.0}
+
+
+def accepted_limit(key: str, value: object) -> bool:
+    """Whether ``value`` is one livesim-report takes for limit ``key`` (``max_harm`` or ``max_fp_rate``)."""
+    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 <= value <= LIMIT_TOPS[key])
 
 
 @dataclass(frozen=True)
@@ -114,11 +123,9 @@ def report_options(out_dir: str | Path) -> dict[str, str | float]:
     options: dict[str, str | float] = {}
     if isinstance(saved.get("baseline"), str) and saved["baseline"].strip():
         options["baseline"] = saved["baseline"]
-    for key, top in (("max_harm", math.inf), ("max_fp_rate", 1.0)):
-        value = saved.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= top \
-                and math.isfinite(value):
-            options[key] = float(value)
+    for key in LIMIT_TOPS:
+        if accepted_limit(key, saved.get(key)):
+            options[key] = float(saved[key])
     return options
 
 
@@ -142,17 +149,17 @@ def rebuild_report(sweep_dir: Path) -> tuple[BuiltReport, str]:
     on the options for the line that announces it (empty when there were none).
     """
     options = report_options(sweep_dir)
-    attempt: dict[str, str | float] = dict(options)
+    limits = {k: v for k, v in options.items() if k != "baseline"}
+    attempts = [options, *([limits] if limits != options else []), *([{}] if limits else [])]
     refused: ReportError | None = None
-    while True:
+    for attempt in attempts:
         try:
             report = write_report(sweep_dir, **attempt, record_options=attempt == options)
             break
         except ReportError as err:
-            if not attempt:
+            if attempt is attempts[-1]:
                 raise
             refused = err
-            attempt = {k: v for k, v in attempt.items() if k != "baseline"} if "baseline" in attempt else {}
     left_out = {k: v for k, v in options.items() if k not in attempt}
     if left_out:
         return report, (f" (without the report's earlier {report_flags(left_out)}, kept on record for the "
@@ -291,7 +298,7 @@ def _world_report(sweep: Sweep, label: str, baseline: str | None, limits: dict[s
 
     headline = tuple(m for m in HEADLINE_METRICS
                      if m in part.metrics and summary[f"{m}.mean"].notna().any()
-                     and (m not in SHOWN_WHEN_NONZERO or summary[f"{m}.mean"].fillna(0).ne(0).any()))
+                     and is_shown(m, summary[f"{m}.mean"]))
     flags = {p: f"{have} of {want} seeds" for p, (have, want) in coverage.short.items()}
     star = rec.mark
     # Charts across policy points need two of them; a lone point gets its daily series only.

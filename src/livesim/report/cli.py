@@ -9,7 +9,7 @@ import textwrap
 
 from livesim.commands import fresh_line
 from livesim.report.aggregate import ReportError
-from livesim.report.build import write_report
+from livesim.report.build import accepted_limit, write_report
 
 __all__ = ["main"]
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help, or argparse's own usage error (already printed)
         return exc.code if isinstance(exc.code, int) else 2
-    if args.max_fp_rate is not None and args.max_fp_rate > 1:
+    if args.max_fp_rate is not None and not accepted_limit("max_fp_rate", args.max_fp_rate):
         return _error(f"--max-fp-rate {args.max_fp_rate:g} is a share of benign accounts and "
                       "must be between 0 and 1 (e.g. 0.01 for 1 %).")
     try:
